@@ -1,0 +1,109 @@
+"""Sessions for the ember monorepo.
+
+Every session builds a fresh virtual environment (stdlib ``venv`` + pip), installs the
+packages it needs from this checkout and runs one thing:
+
+    nox -s tests   # install every package (+ its [test] extra) and run pytest on tests/
+    nox -s demo    # install ember-core and run examples/train_mlp.py
+    nox -s lint    # ruff check (nox -s lint -- PATHS to check only some paths)
+    nox -s bench   # ember vs PyTorch (when installable) benchmarks, single thread
+
+Extra arguments after ``--`` go to the underlying tool, e.g. ``nox -s tests -- -k autograd -x``
+or ``nox -s bench -- --json results.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+import nox.command
+
+ROOT = Path(__file__).resolve().parent
+PYTHON = "3.11"
+
+# Packages of the monorepo, in dependency order (core first). A package is installed only
+# when its folder exists, so a new package is added here by the issue that creates it.
+# Each entry: (folder relative to the repo root, extras to install for the tests session).
+PACKAGES: list[tuple[str, str]] = [
+    ("packages/core", "test"),
+]
+
+# A tiny third-party-style backend package the core tests use to check entry-point discovery.
+FAKE_BACKEND = "tests/core/fake_backend_pkg"
+
+# torch for the side-by-side benchmarks: the CPU wheel that lies on this machine's disk
+# (pip's find-links). The "+cpu" local version never matches PyPI, so where the wheel is
+# absent the install fails fast instead of downloading a multi-GB CUDA build.
+TORCH_REQUIREMENT = "torch==2.13.0+cpu"
+
+# Pinned: new ruff releases add and change rules.
+RUFF = "ruff==0.17.6"
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = False
+nox.options.sessions = ["tests"]
+
+
+def _existing_packages() -> list[tuple[str, str]]:
+    return [(folder, extras) for folder, extras in PACKAGES if (ROOT / folder).is_dir()]
+
+
+def _install_packages(session: nox.Session, *, extras: bool) -> None:
+    """Install every existing package of the monorepo, editable, in one pip call."""
+    args: list[str] = []
+    for folder, extra in _existing_packages():
+        spec = str(ROOT / folder)
+        if extras and extra:
+            spec += f"[{extra}]"
+        args += ["-e", spec]
+    if not args:
+        session.error("no package folder found; is this the ember repository root?")
+    session.install(*args)
+
+
+def _install_core(session: nox.Session) -> None:
+    session.install("-e", str(ROOT / "packages/core"))
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the test suite of every package."""
+    _install_packages(session, extras=True)
+    if (ROOT / FAKE_BACKEND).is_dir():
+        # Not editable, so its entry points are registered exactly as a user's install would.
+        # --no-deps: its dependency (ember-core) is already installed from this checkout.
+        session.install("--no-deps", str(ROOT / FAKE_BACKEND))
+    if not any((ROOT / "tests").glob("**/test_*.py")):
+        # pytest exits 5 when it collects nothing; an empty suite is not a failure here.
+        session.skip("no test files under tests/ yet")
+    session.run("pytest", str(ROOT / "tests"), *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """Train the small MLP example with ember core alone."""
+    script = ROOT / "examples" / "train_mlp.py"
+    if not script.is_file():
+        session.error(f"{script.relative_to(ROOT)} does not exist yet")
+    _install_core(session)
+    session.run("python", str(script), *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Lint the whole repository with ruff (configuration: the root pyproject.toml)."""
+    session.install(RUFF)
+    session.run("ruff", "check", *(session.posargs or [str(ROOT)]))
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks, ember and PyTorch side by side in one run (torch is best effort)."""
+    _install_core(session)
+    session.install("threadpoolctl")
+    try:
+        session.install(TORCH_REQUIREMENT)
+    except nox.command.CommandFailed:
+        session.warn(f"could not install {TORCH_REQUIREMENT}; benchmarking ember alone")
+    session.run("python", str(ROOT / "benchmarks" / "bench_core.py"), *session.posargs)

@@ -1,0 +1,224 @@
+"""The built-in CPU backend: NumPy arrays, registered through the same pluggy hook as any plugin."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import hookimpl
+from .backend import Backend
+
+_nv = np.lib.stride_tricks
+
+
+def _root(x: np.ndarray) -> np.ndarray:
+    while isinstance(x.base, np.ndarray):
+        x = x.base
+    return x
+
+
+def _reduce(fn):
+    return lambda x, dims, keepdim: fn(x, axis=dims, keepdims=keepdim)
+
+
+def _int_accumulate(fn):
+    """sum/prod of bool and integers accumulate in int64, like PyTorch."""
+
+    def kernel(x, dims, keepdim):
+        dt = np.int64 if x.dtype.kind in "biu" else None
+        return np.asarray(fn(x, axis=dims, keepdims=keepdim, dtype=dt))
+
+    return kernel
+
+
+def _arg(fn):
+    def kernel(x, dim, keepdim):
+        return np.asarray(fn(x, axis=dim, keepdims=keepdim)).astype(np.int64, copy=False)
+
+    return kernel
+
+
+def _scan(fn):
+    def kernel(x, dim):
+        dt = np.int64 if x.dtype.kind in "biu" else None
+        return fn(x, axis=dim, dtype=dt)
+
+    return kernel
+
+
+def _sort(x, dim, descending, stable):
+    key = -x if descending and x.dtype.kind != "b" else x
+    if descending and x.dtype.kind == "b":
+        key = ~x
+    if descending and x.dtype.kind == "u":
+        key = np.iinfo(x.dtype).max - x
+    idx = np.argsort(key, axis=dim, kind="stable")
+    return np.take_along_axis(x, idx, axis=dim), idx.astype(np.int64, copy=False)
+
+
+def _slice(x, key):
+    # a trailing Ellipsis makes NumPy return a 0-d view rather than a scalar for all-int keys
+    return x[key] if any(k is Ellipsis for k in key) else x[key + (Ellipsis,)]
+
+
+def _index(x, key):
+    return np.asarray(x[key])
+
+
+def _view(x, shape):
+    return np.reshape(x, shape, copy=False)
+
+
+def _as_strided(x, shape, strides, offset):
+    root = _root(x)
+    flat = root.reshape(-1) if root.flags.c_contiguous else root
+    item = x.itemsize
+    start = flat[offset:] if flat.ndim == 1 else flat
+    return _nv.as_strided(start, shape=shape, strides=tuple(s * item for s in strides),
+                          writeable=True)
+
+
+def _index_put(x, key, values, accumulate):
+    if accumulate:
+        np.add.at(x, key, values)
+    else:
+        x[key] = values
+
+
+def _copy_(dst, src):
+    dst[...] = src
+
+
+def _nonzero(x):
+    return np.stack(np.nonzero(x), axis=-1).astype(np.int64, copy=False) if x.ndim else \
+        np.zeros((int(bool(x)), 0), np.int64)
+
+
+def _div(a, b):
+    return np.true_divide(a, b)
+
+
+def _floor_divide(a, b):
+    return np.floor_divide(a, b)
+
+
+def _special(name):
+    """erf & co.: SciPy's ufuncs when SciPy is installed, else the exact ``math`` functions
+    applied per element (slower, same values). NumPy itself has no erf."""
+    try:
+        import scipy.special as sp
+    except ImportError:
+        sp = None
+    if sp is not None:
+        fn = getattr(sp, name)
+        return lambda x: fn(x).astype(x.dtype, copy=False)
+    scalar = {"erf": math.erf, "lgamma": math.lgamma, "erfinv": _erfinv_scalar,
+              "digamma": _digamma_scalar}[name]
+    vec = np.vectorize(scalar, otypes=[np.float64])
+    return lambda x: vec(x).astype(x.dtype, copy=False) if x.size else x.copy()
+
+
+def _erfinv_scalar(y: float) -> float:
+    if not -1.0 <= y <= 1.0:
+        return math.nan
+    if abs(y) == 1.0:
+        return math.copysign(math.inf, y)
+    # a rough start (tail asymptotics or the Taylor term) refined by Newton steps on math.erf
+    w = -math.log((1.0 - y) * (1.0 + y))
+    x = math.copysign(math.sqrt(max(w - math.log(max(w, 1e-300)), 0.0) / 2.0), y) if abs(y) > 0.7 \
+        else y * math.sqrt(math.pi) / 2.0
+    for _ in range(60):
+        err = math.erf(x) - y
+        x -= err / (2.0 / math.sqrt(math.pi) * math.exp(-x * x))
+        if abs(err) < 1e-17:
+            break
+    return x
+
+
+def _digamma_scalar(x: float) -> float:
+    if x <= 0 and x == math.floor(x):
+        return math.nan
+    result = 0.0
+    if x < 0:  # reflection
+        return _digamma_scalar(1 - x) - math.pi / math.tan(math.pi * x)
+    while x < 6:
+        result -= 1 / x
+        x += 1
+    f = 1 / (x * x)
+    return result + math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (
+        1 / 240 - f / 132))))
+
+
+class _LazyKernel:
+    """Builds a kernel on first call (the SciPy import costs import time)."""
+
+    def __init__(self, make):
+        self.make, self.fn = make, None
+
+    def __call__(self, *args):
+        if self.fn is None:
+            self.fn = self.make()
+        return self.fn(*args)
+
+
+class CPUBackend(Backend):
+    name = "cpu"
+
+    def __init__(self):
+        super().__init__()
+        k = self.kernels
+        k.update(neg=np.negative, abs=np.abs, sign=np.sign, sqrt=np.sqrt, exp=np.exp, log=np.log,
+                 sin=np.sin, cos=np.cos, tanh=np.tanh, atan=np.arctan, floor=np.floor,
+                 ceil=np.ceil, trunc=np.trunc, round=np.round, real=np.real, imag=np.imag,
+                 conj=np.conj, logical_not=np.logical_not, bitwise_not=np.invert,
+                 isnan=np.isnan)
+        for name in ("erf", "erfinv", "lgamma", "digamma"):
+            k[name] = _LazyKernel(lambda name=name: _special(name))
+        k.update(add=np.add, sub=np.subtract, mul=np.multiply, div=_div, pow=np.power,
+                 maximum=np.maximum, minimum=np.minimum, atan2=np.arctan2,
+                 floor_divide=_floor_divide, remainder=np.remainder, fmod=np.fmod,
+                 eq=np.equal, ne=np.not_equal, lt=np.less, le=np.less_equal, gt=np.greater,
+                 ge=np.greater_equal, logical_and=np.logical_and, logical_or=np.logical_or,
+                 logical_xor=np.logical_xor, bitwise_and=np.bitwise_and,
+                 bitwise_or=np.bitwise_or, bitwise_xor=np.bitwise_xor,
+                 bitwise_left_shift=np.left_shift, bitwise_right_shift=np.right_shift)
+        k.update(where=np.where, astype=lambda x, dtype: x.astype(dtype))
+        k.update(sum=_int_accumulate(np.sum), prod=_int_accumulate(np.prod),
+                 amax=_reduce(np.max), amin=_reduce(np.min), argmax=_arg(np.argmax),
+                 argmin=_arg(np.argmin), cumsum=_scan(np.cumsum), cumprod=_scan(np.cumprod),
+                 sort=_sort)
+        k.update(view=_view, permute=np.transpose, expand=np.broadcast_to,
+                 slice=_slice, as_strided=_as_strided,
+                 contiguous=lambda x: np.array(x, order="C", copy=True),
+                 cat=lambda xs, dim: np.concatenate(xs, axis=dim))
+        k.update(index=_index, index_put=_index_put, copy_=_copy_,
+                 nonzero=_nonzero, matmul=np.matmul)
+        k.update(full=lambda shape, value, dtype, index: np.full(shape, value, dtype),
+                 arange=lambda start, end, step, dtype, index: np.arange(start, end, step, dtype))
+        # fast paths (non-primitive ops that NumPy does in one call)
+        k.update(expm1=np.expm1, log1p=np.log1p, tan=np.tan, sinh=np.sinh, cosh=np.cosh,
+                 asin=np.arcsin, acos=np.arccos, asinh=np.arcsinh, acosh=np.arccosh,
+                 atanh=np.arctanh, exp2=np.exp2, log2=np.log2, log10=np.log10,
+                 reciprocal=np.reciprocal, square=np.square, flip=np.flip, isinf=np.isinf,
+                 isfinite=np.isfinite, cummax=lambda x, dim: np.maximum.accumulate(x, axis=dim),
+                 cummin=lambda x, dim: np.minimum.accumulate(x, axis=dim))
+
+    def from_numpy(self, array, index=None):
+        return array
+
+    def to_numpy(self, array):
+        return array
+
+    def strides(self, array):
+        return tuple(s // array.itemsize for s in array.strides)
+
+    def storage_offset(self, array):
+        root = _root(array)
+        start = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        return start // array.itemsize
+
+
+@hookimpl
+def ember_register_backends(registry):
+    registry.register(CPUBackend())

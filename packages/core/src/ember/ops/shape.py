@@ -1,0 +1,293 @@
+"""Views: tensors that share memory with a base (view, reshape, permute, expand, slicing…).
+
+A view keeps a link to its root base and shares the base's version counter, so an in-place
+change through either is seen by autograd's checks on both.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .._tensor import Tensor, _wrap_dim, tensor_method, wrap
+from ..autograd.grad_mode import state
+from ._dispatch import kernel, record
+
+
+def make_view(self: Tensor, data, backward=None, ctx=None, name="ViewBackward0") -> Tensor:
+    """Wrap a backend view of ``self``'s memory, linking it to the root base."""
+    out = wrap(data, self)
+    out._base = self._base if self._base is not None else self
+    out._vc = self._version_counter()
+    if self._rg and state.grad_enabled and backward is not None:
+        record(out, backward, name, (self,), (), ctx)
+    return out
+
+
+def _view_of_base(view: Tensor, base: Tensor, geometry) -> None:
+    """Re-point ``view``'s graph edge at ``base`` after an in-place write (CopySlices)."""
+    view.grad_fn = None
+    shape, strides, offset = geometry
+    node_src = base.as_strided(shape, strides, offset + base.storage_offset())
+    view.grad_fn, view._out_nr, view._rg = node_src.grad_fn, 0, True
+
+
+# ---- shapes -----------------------------------------------------------------------------------
+
+def infer_shape(shape, numel: int) -> tuple:
+    """Resolve one ``-1`` in ``shape`` for a tensor of ``numel`` elements."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    shape = tuple(int(s) for s in shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = math.prod(s for s in shape if s != -1)
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def _reshape_backward(node, g):
+    return (g.reshape(node.ctx),)
+
+
+@tensor_method
+def view(self, *shape) -> Tensor:
+    """Same memory, new shape; raises when the strides make that impossible (use reshape)."""
+    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)):
+        return self.view_as_dtype(shape[0])
+    shape = infer_shape(shape, self.numel())
+    try:
+        data = kernel(self._be, "view")(self._data, shape)
+    except (ValueError, AttributeError):
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
+                           "least one dimension spans across two contiguous subspaces). Use "
+                           ".reshape(...) instead.") from None
+    return make_view(self, data, _reshape_backward, tuple(self.shape))
+
+
+@tensor_method
+def reshape(self, *shape) -> Tensor:
+    """A view when the strides allow it, else a copy."""
+    shape = infer_shape(shape, self.numel())
+    if shape == self.shape:
+        return make_view(self, self._data, _reshape_backward, tuple(self.shape)) if self._rg \
+            else self
+    try:
+        data = kernel(self._be, "view")(self._data, shape)
+        return make_view(self, data, _reshape_backward, tuple(self.shape))
+    except (ValueError, AttributeError):
+        return self.clone().view(shape)
+
+
+@tensor_method
+def view_as(self, other) -> Tensor:
+    return self.view(other.shape)
+
+
+@tensor_method
+def reshape_as(self, other) -> Tensor:
+    return self.reshape(other.shape)
+
+
+def _permute_backward(node, g):
+    inverse = [0] * len(node.ctx)
+    for i, d in enumerate(node.ctx):
+        inverse[d] = i
+    return (g.permute(inverse),)
+
+
+@tensor_method
+def permute(self, *dims) -> Tensor:
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = dims[0]
+    n = self.ndim
+    dims = tuple(_wrap_dim(d, n) for d in dims)
+    if len(dims) != n or len(set(dims)) != n:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {n} is not equal to len(dims) = {len(dims)}")
+    return make_view(self, kernel(self._be, "permute")(self._data, dims), _permute_backward, dims,
+                     "PermuteBackward0")
+
+
+@tensor_method
+def transpose(self, dim0, dim1) -> Tensor:
+    n = self.ndim
+    if n == 0:
+        return self
+    dims = list(range(n))
+    d0, d1 = _wrap_dim(dim0, n), _wrap_dim(dim1, n)
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return self.permute(dims)
+
+
+swapaxes = swapdims = transpose
+Tensor.swapaxes = Tensor.swapdims = transpose
+
+
+@tensor_method
+def t(self) -> Tensor:
+    if self.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+    return self.transpose(0, 1) if self.ndim == 2 else self
+
+
+Tensor.T = property(lambda self: self.permute(tuple(reversed(range(self.ndim)))))
+Tensor.mT = property(lambda self: self.transpose(-2, -1))
+Tensor.H = property(lambda self: self.t().conj())
+Tensor.mH = property(lambda self: self.transpose(-2, -1).conj())
+
+
+def _expand_backward(node, g):
+    from .elementwise import sum_to
+
+    return (sum_to(g, node.ctx),)
+
+
+@tensor_method
+def expand(self, *sizes) -> Tensor:
+    """A broadcast view: size-1 dims repeat with stride 0; -1 keeps a size."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = sizes[0]
+    sizes = tuple(int(s) for s in sizes)
+    lead = len(sizes) - self.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(self.shape)}}}, size={list(sizes)}): "
+                           "the number of sizes provided "
+                           f"({len(sizes)}) must be greater or equal to the number of dimensions "
+                           f"in the tensor ({self.ndim})")
+    shape = list(sizes)
+    for i, s in enumerate(self.shape):
+        want = sizes[i + lead]
+        if want == -1:
+            shape[i + lead] = s
+        elif s != 1 and s != want:
+            raise RuntimeError(f"The expanded size of the tensor ({want}) must match the existing "
+                               f"size ({s}) at non-singleton dimension {i + lead}.  Target sizes: "
+                               f"{list(sizes)}.  Tensor sizes: {list(self.shape)}")
+    shape = tuple(shape)
+    if shape == self.shape:
+        return self
+    return make_view(self, kernel(self._be, "expand")(self._data, shape), _expand_backward,
+                     tuple(self.shape), "ExpandBackward0")
+
+
+@tensor_method
+def expand_as(self, other) -> Tensor:
+    return self.expand(other.shape)
+
+
+def broadcast_shapes(*shapes) -> tuple:
+    out: list = []
+    for shape in shapes:
+        shape = tuple(shape) if not isinstance(shape, int) else (shape,)
+        for i, s in enumerate(reversed(shape)):
+            if i >= len(out):
+                out.insert(0, s)
+            elif out[-1 - i] == 1:
+                out[-1 - i] = s
+            elif s != 1 and s != out[-1 - i]:
+                raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single "
+                                   f"shape. Mismatch is between {list(shapes[0])} and "
+                                   f"{list(shape)}")
+    return tuple(out)
+
+
+def broadcast_to(input, size) -> Tensor:
+    return input.expand(size)
+
+
+Tensor.broadcast_to = broadcast_to
+
+
+def broadcast_tensors(*tensors):
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(t.expand(shape) for t in tensors)
+
+
+@tensor_method
+def squeeze(self, dim=None) -> Tensor:
+    if dim is None:
+        shape = tuple(s for s in self.shape if s != 1)
+    else:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        dims = {_wrap_dim(d, self.ndim) for d in dims}
+        shape = tuple(s for i, s in enumerate(self.shape) if not (i in dims and s == 1))
+    return self.view(shape) if shape != self.shape else self.view(shape)
+
+
+@tensor_method
+def unsqueeze(self, dim) -> Tensor:
+    d = _wrap_dim(dim, self.ndim + 1)
+    shape = self.shape[:d] + (1,) + self.shape[d:]
+    return self.view(shape) if self.is_contiguous() else self.as_strided(
+        shape, self.stride()[:d] + ((self.stride()[d] * self.shape[d]) if d < self.ndim else 1,)
+        + self.stride()[d:], self.storage_offset())
+
+
+@tensor_method
+def flatten(self, start_dim=0, end_dim=-1) -> Tensor:
+    if self.ndim == 0:
+        return self.reshape(1)
+    s, e = _wrap_dim(start_dim, self.ndim), _wrap_dim(end_dim, self.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = self.shape[:s] + (math.prod(self.shape[s:e + 1]),) + self.shape[e + 1:]
+    return self.reshape(shape)
+
+
+@tensor_method
+def unflatten(self, dim, sizes) -> Tensor:
+    d = _wrap_dim(dim, self.ndim)
+    sizes = infer_shape(tuple(sizes), self.shape[d])
+    return self.view(self.shape[:d] + sizes + self.shape[d + 1:])
+
+
+@tensor_method
+def ravel(self) -> Tensor:
+    return self.reshape(-1)
+
+
+def _as_strided_backward(node, g):
+    """Scatter-add the view's gradient into a zero storage, then read the input's elements."""
+    from .creation import zeros
+
+    src_geometry, view_geometry = node.ctx
+    src_idx = _strided_indices(*src_geometry, g.device)
+    view_idx = _strided_indices(*view_geometry, g.device).reshape(-1)
+    size = 1 + max(int(src_idx.max()) if src_idx.numel() else 0,
+                   int(view_idx.max()) if view_idx.numel() else 0)
+    storage = zeros(size, dtype=g.dtype, device=g.device)
+    storage = storage.index_put((view_idx,), g.reshape(-1), accumulate=True)
+    return (storage[src_idx],)
+
+
+def _strided_indices(shape, strides, offset, device):
+    from .creation import arange, full
+
+    idx = full((), offset, dtype=__import__("ember").int64, device=device)
+    for i, (size, stride) in enumerate(zip(shape, strides)):
+        r = arange(size, device=device) * stride
+        idx = idx.unsqueeze(-1) + r if i else idx + r
+    return idx if shape else idx.reshape(())
+
+
+@tensor_method
+def as_strided(self, size, stride, storage_offset=None) -> Tensor:
+    """A view of the underlying storage with explicit sizes and strides (in elements)."""
+    offset = self.storage_offset() if storage_offset is None else storage_offset
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape")
+    data = kernel(self._be, "as_strided")(self._data, size, stride, offset)
+    geometry = ((tuple(self.shape), self.stride(), self.storage_offset()), (size, stride, offset))
+    return make_view(self, data, _as_strided_backward, geometry, "AsStridedBackward0")
+
+
+from ._dispatch import public_names as _public_names  # noqa: E402
+
+__all__ = _public_names(globals())

@@ -158,6 +158,14 @@ class Tensor:
     # ---- autograd --------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``; see ``ember.autograd.backward``."""
+        if gradient is None and inputs is None and not create_graph and self._rg:
+            # the common `loss.backward()`: skip the general argument handling
+            if self._data.shape and self.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            from .autograd import _one_like, run_backward
+
+            run_backward((self,), (_one_like(self),), bool(retain_graph), False)
+            return
         from .autograd import backward
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
@@ -166,8 +174,7 @@ class Tensor:
         """A tensor sharing this one's memory, outside the graph."""
         out = _new(Tensor)
         out._data, out._device, out._be = self._data, self._device, self._be
-        out._vc = self._version_counter()
-        out._base = self._base if self._base is not None else self
+        out._vc = self._version_counter()  # shares memory: in-place changes count for both
         return out
 
     def detach_(self):

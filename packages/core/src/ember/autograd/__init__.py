@@ -26,12 +26,12 @@ def _as_list(x):
 
 def _grad_roots(outputs, grad_outputs):
     from .._tensor import Tensor
-    from ..ops.creation import ones_like, tensor
+    from ..ops.creation import tensor
 
     grads = _as_list(grad_outputs) or [None] * len(outputs)
     if len(grads) != len(outputs):
-        raise RuntimeError(f"grad can be implicitly created only for scalar outputs; got "
-                           f"{len(grads)} gradients for {len(outputs)} outputs")
+        raise RuntimeError(f"grad_tensors has {len(grads)} elements but there are "
+                           f"{len(outputs)} tensors")
     roots = []
     for out, g in zip(outputs, grads):
         if g is None:
@@ -40,7 +40,7 @@ def _grad_roots(outputs, grad_outputs):
             if not (out.dtype.is_floating_point or out.dtype.is_complex):
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs "
                                    f"but got {out.dtype}")
-            g = ones_like(out)
+            g = _one_like(out)
         elif not isinstance(g, Tensor):
             g = tensor(g, dtype=out.dtype, device=out.device)
         elif g.shape != out.shape:
@@ -48,6 +48,12 @@ def _grad_roots(outputs, grad_outputs):
                                f"{list(g.shape)} and output[0] has a shape of {list(out.shape)}.")
         roots.append(g)
     return roots
+
+
+def _one_like(t):
+    from .._tensor import wrap
+
+    return wrap(t._be.kernels["full"](t._data.shape, 1, t._data.dtype, t._device.index), t)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

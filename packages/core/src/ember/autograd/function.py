@@ -76,9 +76,8 @@ class Function:
         outputs = result if isinstance(result, tuple) else (result,)
         if not tracked:
             return result
-        for t in ctx.dirty:
+        for t in ctx.dirty:  # forward's in-place op already bumped their version
             _check_inplace_leaf(t)
-            t._bump_version()
         node = Node(_make_backward(cls, ctx, len(args)), f"{cls.__name__}Backward", args,
                     tuple(ctx.to_save))
         ctx._node = node

@@ -38,21 +38,24 @@ class Node:
     with ember ops, so it runs on every backend and can itself be differentiated.
     """
 
-    __slots__ = ("backward", "next_functions", "saved", "versions", "ctx", "out_meta",
-                 "pre_hooks", "hooks", "trace", "_name", "__weakref__")
+    # the fields every node sets are slots; rarely used ones live in __dict__ when set
+    __slots__ = ("backward", "next_functions", "saved", "versions", "ctx", "_name", "__dict__",
+                 "__weakref__")
+    out_meta = None  # (shape, dtype, device) per output, set for multi-output nodes
+    pre_hooks = None  # {out_nr: {id: hook}}: tensor hooks of non-leaf outputs
+    hooks = None  # {id: hook(grad_inputs, grad_outputs)}
+    trace = None  # the forward traceback, under detect_anomaly
 
     def __init__(self, backward, name: str, inputs, saved=(), ctx=None):
         self.backward = backward
         self._name = name
-        self.next_functions = tuple(map(edge_of, inputs))
+        self.next_functions = tuple([edge_of(t) for t in inputs])
         self.saved = saved
-        self.versions = tuple(t._version_counter()[0] if t is not None else None
-                              for t in saved) if saved else ()
+        self.versions = tuple([t._version_counter()[0] if t is not None else None
+                               for t in saved]) if saved else ()
         self.ctx = ctx
-        self.out_meta = None  # (shape, dtype, device) per output, set for multi-output nodes
-        self.pre_hooks = None  # {out_nr: {id: hook}}: tensor hooks of non-leaf outputs
-        self.hooks = None  # {id: hook(grad_inputs, grad_outputs)}
-        self.trace = traceback.format_stack()[:-3] if anomaly_mode.enabled else None
+        if anomaly_mode.enabled:
+            self.trace = traceback.format_stack()[:-3]
 
     def name(self) -> str:
         return self._name
@@ -106,37 +109,56 @@ class AccumulateGrad(Node):
     __slots__ = ("variable",)
 
     def __init__(self, leaf):
-        self.backward = None
-        self._name = "AccumulateGrad"
-        self.next_functions = ()
-        self.saved, self.versions, self.ctx, self.out_meta = (), (), None, None
-        self.pre_hooks = self.hooks = self.trace = None
+        self.backward, self._name, self.next_functions = None, "AccumulateGrad", ()
+        self.saved, self.versions, self.ctx = (), (), None
         self.variable = leaf
 
     def accumulate(self, grad, keep_graph: bool = False) -> None:
         leaf = self.variable
-        if grad.shape != leaf.shape:
+        if grad._data.shape != leaf._data.shape:
             raise RuntimeError(f"Function AccumulateGrad returned an invalid gradient - got "
                                f"{list(grad.shape)} but expected shape compatible with "
                                f"{list(leaf.shape)}")
-        if not keep_graph:  # create_graph=False: store a plain, private copy
-            grad = grad.detach()
-            if leaf.grad is None:
-                leaf.grad = grad.clone() if grad.dtype == leaf.dtype else grad.to(leaf.dtype)
-            else:
-                leaf.grad.add_(grad)
-        else:  # create_graph=True: keep the graph of the gradient
+        if keep_graph:  # create_graph=True: the gradient keeps its own graph
             leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+            return
+        # a plain, private copy (the incoming gradient may be shared with other leaves), or an
+        # in-place sum into the existing .grad (so optimizers may hold on to it)
+        if _wrap is None:
+            _bind()
+        kernels = leaf._be.kernels
+        data = grad._data
+        if data.dtype != leaf._data.dtype:
+            data = kernels["astype"](data, leaf._data.dtype)
+        if leaf.grad is None:
+            leaf.grad = _wrap(kernels["contiguous"](data), leaf)
+        else:
+            acc = leaf.grad
+            kernels["copy_"](acc._data, kernels["add"](acc._data, data))
+            acc._bump_version()
+
+
+_Tensor = None
+_wrap = None
 
 
 def edge_of(t):
     """The (node, output number) a gradient for ``t`` flows to, or None if ``t`` needs none."""
-    from .._tensor import Tensor
-
-    if type(t) is not Tensor and not isinstance(t, Tensor):
+    global _Tensor
+    if _Tensor is None:
+        _bind()
+    if type(t) is not _Tensor and not isinstance(t, _Tensor):
         return None
     if t.grad_fn is not None:
         return (t.grad_fn, t._out_nr)
     if t._rg:
         return (t._accumulator(), 0)
     return None
+
+
+def _bind():
+    """Late imports (graph.py is imported by _tensor.py)."""
+    global _Tensor, _wrap
+    from .._tensor import Tensor, wrap
+
+    _Tensor, _wrap = Tensor, wrap

@@ -26,10 +26,10 @@ def normalize_dims(dim, ndim: int):
 
 def expand_reduced(g: Tensor, shape, dims, keepdim: bool) -> Tensor:
     """Broadcast a reduced gradient back to the input's ``shape``."""
-    if not keepdim and len(shape):
-        for d in (dims if dims is not None else range(len(shape))):
+    if not keepdim and len(shape) and dims is not None:
+        for d in dims:
             g = g.unsqueeze(d)
-    return g.expand(shape)
+    return g.expand(shape)  # a full reduction's 0-d gradient expands directly
 
 
 def _sum_backward(node, g):

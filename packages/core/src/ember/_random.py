@@ -108,7 +108,7 @@ def _place(host: np.ndarray, dtype, device, requires_grad) -> Tensor:
         host = host.astype(npd)
     from ._tensor import wrap_on
 
-    return _finish(wrap_on(backend.from_numpy(np.ascontiguousarray(host), dev.index), dev,
+    return _finish(wrap_on(backend.from_numpy(np.asarray(host, order="C"), dev.index), dev,
                            backend), requires_grad)
 
 

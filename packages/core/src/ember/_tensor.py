@@ -28,6 +28,7 @@ class Tensor:
     _acc = None  # AccumulateGrad node of a leaf
     _vc = None  # [version], shared by a tensor and its views
     _base = None  # the tensor whose memory a view shares
+    _vv = None  # a view's version when its grad_fn was made (ops/shape.py: refresh_view)
     _retains_grad = False
     _inference = False
     __array_priority__ = 1000  # ndarray ⊕ Tensor defers to Tensor's reflected operators

@@ -134,7 +134,11 @@ class AccumulateGrad(Node):
             leaf.grad = _wrap(kernels["contiguous"](data), leaf)
         else:
             acc = leaf.grad
-            kernels["copy_"](acc._data, kernels["add"](acc._data, data))
+            add_ = kernels.get("add_")  # optional in-place fast path: no temporary
+            if add_ is not None:
+                add_(acc._data, data)
+            else:
+                kernels["copy_"](acc._data, kernels["add"](acc._data, data))
             acc._bump_version()
 
 
@@ -149,6 +153,10 @@ def edge_of(t):
         _bind()
     if type(t) is not _Tensor and not isinstance(t, _Tensor):
         return None
+    if t._vv is not None and t._vv != t._vc[0] and t._base.grad_fn is not None:
+        from ..ops.shape import refresh_view  # the base was written in place since t was made
+
+        refresh_view(t)
     if t.grad_fn is not None:
         return (t.grad_fn, t._out_nr)
     if t._rg:

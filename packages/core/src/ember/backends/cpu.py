@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from . import hookimpl
+from . import cpu_fft, cpu_linalg, cpu_special, hookimpl
 from .backend import Backend
 
 _nv = np.lib.stride_tricks
@@ -66,12 +66,12 @@ def _scan(fn):
 
 
 def _sort(x, dim, descending, stable):
-    key = -x if descending and x.dtype.kind != "b" else x
-    if descending and x.dtype.kind == "b":
-        key = ~x
-    if descending and x.dtype.kind == "u":
-        key = np.iinfo(x.dtype).max - x
-    idx = np.argsort(key, axis=dim, kind="stable")
+    if descending:
+        # stable and NaN first, like PyTorch: the ascending sort of the reversed input, reversed
+        rev = np.argsort(np.flip(x, dim), axis=dim, kind="stable")
+        idx = x.shape[dim] - 1 - np.flip(rev, dim)
+    else:
+        idx = np.argsort(x, axis=dim, kind="stable")
     return np.take_along_axis(x, idx, axis=dim), idx.astype(np.int64, copy=False)
 
 
@@ -135,7 +135,7 @@ def _special(name):
     except ImportError:
         sp = None
     if sp is not None:
-        fn = getattr(sp, name)
+        fn = getattr(sp, {"lgamma": "gammaln"}.get(name, name))  # SciPy's name for lgamma
         return lambda x: fn(x).astype(x.dtype, copy=False)
     scalar = {"erf": math.erf, "lgamma": math.lgamma, "erfinv": _erfinv_scalar,
               "digamma": _digamma_scalar}[name]
@@ -172,6 +172,18 @@ def _digamma_scalar(x: float) -> float:
     f = 1 / (x * x)
     return result + math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (
         1 / 240 - f / 132))))
+
+
+_MAY_WARN = ("div", "log", "sqrt", "pow", "remainder", "fmod", "floor_divide", "log1p", "log2",
+             "log10", "reciprocal", "asin", "acos", "acosh", "atanh")
+
+
+def _quiet(kernel):
+    def quiet(*args):
+        with np.errstate(all="ignore"):
+            return kernel(*args)
+
+    return quiet
 
 
 class _LazyKernel:
@@ -227,6 +239,12 @@ class CPUBackend(Backend):
                  reciprocal=np.reciprocal, square=np.square, flip=np.flip, isinf=np.isinf,
                  isfinite=np.isfinite, cummax=lambda x, dim: np.maximum.accumulate(x, axis=dim),
                  cummin=lambda x, dim: np.minimum.accumulate(x, axis=dim))
+        k.update(cpu_fft.KERNELS)
+        k.update(cpu_special.KERNELS)
+        k.update(cpu_linalg.KERNELS)
+        k["add_"] = lambda a, b: np.add(a, b, out=a)  # gradient accumulation in place
+        for name in _MAY_WARN:  # PyTorch returns inf/nan silently; so does ember
+            k[name] = _quiet(k[name])
 
     def from_numpy(self, array, index=None):
         return array

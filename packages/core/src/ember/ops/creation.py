@@ -267,7 +267,7 @@ def _convert(self: Tensor, dtype=None, device=None, copy=False) -> Tensor:
         data = kernel(self._be, "astype")(data, npd)
     if dev != self._device:
         host = self._be.to_numpy(data)
-        data = backend.from_numpy(np.ascontiguousarray(host), dev.index)
+        data = backend.from_numpy(np.asarray(host, order="C"), dev.index)  # 0-d stays 0-d
     elif copy and same_dtype:
         data = kernel(self._be, "contiguous")(data)
     out = wrap_on(data, dev, backend)

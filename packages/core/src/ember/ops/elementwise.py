@@ -11,7 +11,8 @@ import math
 from .._dtype import default_for_kind
 from .._tensor import Tensor, tensor_method, wrap
 from ..autograd.grad_mode import state
-from ._dispatch import float_dtype_for, kernel, missing_kernel, promote, record
+from ._dispatch import (check_same_device, float_dtype_for, kernel, missing_kernel, promote,
+                        record)
 from .inplace import apply_inplace, inplace_variant
 
 _FLOAT = default_for_kind  # alias used below for readability
@@ -19,12 +20,13 @@ _FLOAT = default_for_kind  # alias used below for readability
 
 def sum_to(g: Tensor, shape) -> Tensor:
     """Sum a broadcast gradient back to an input's ``shape``."""
-    shape = tuple(shape)
-    if g.shape == shape:
+    gshape = g._data.shape
+    if gshape == shape:
         return g
-    lead = g.ndim - len(shape)
+    shape = tuple(shape)
+    lead = len(gshape) - len(shape)
     dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
-                                      if s == 1 and g.shape[i + lead] != 1)
+                                      if s == 1 and gshape[i + lead] != 1)
     out = g.sum(dims, keepdim=True) if dims else g
     return out.reshape(shape) if lead or out.shape != shape else out
 
@@ -100,9 +102,23 @@ erf = unary("erf", lambda n, g: (g * (2 / math.sqrt(math.pi)) * (-_x(n) * _x(n))
 erfinv = unary("erfinv", lambda n, g: (g * (math.sqrt(math.pi) / 2) * (_x(n) * _x(n)).exp(),),
                save="out")
 lgamma = unary("lgamma", lambda n, g: (g * _x(n).digamma(),))
-digamma = unary("digamma", None)
-real = unary("real", None, to_float=False)
-imag = unary("imag", None, to_float=False)
+digamma = unary("digamma", lambda n, g: (g * _x(n).polygamma(1),))  # ops/special_math.py
+_real = unary("real", lambda n, g: (g.to(_x(n).dtype),), to_float=False)
+_imag = unary("imag", lambda n, g: (g.to(_x(n).dtype) * 1j,), to_float=False)
+
+
+def real(input: Tensor) -> Tensor:
+    """The real part (a property on tensors, like PyTorch's); the identity on real tensors."""
+    return _real(input) if input.dtype.is_complex else input
+
+
+def imag(input: Tensor) -> Tensor:
+    if not input.dtype.is_complex:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return _imag(input)
+
+
+Tensor.real, Tensor.imag = property(real), property(imag)
 conj_physical = unary("conj", lambda n, g: (g.conj(),), save=None, to_float=False)
 logical_not = unary("logical_not", None, to_float=False)
 bitwise_not = unary("bitwise_not", None, to_float=False)
@@ -266,7 +282,7 @@ def binary(name, backward=None, result="same", save=True):
 
 
 def _shape(x):
-    return x.shape if isinstance(x, Tensor) else ()
+    return x._data.shape if isinstance(x, Tensor) else ()
 
 
 def _scalar_tensor(s, like):
@@ -470,6 +486,8 @@ def where(condition, input=None, other=None, *, out=None):
     if condition._device != t._device:
         if condition.ndim == 0:
             condition = condition.to(t._device)
+        else:
+            check_same_device(condition, t, "where")
     da = a._data if isinstance(a, Tensor) else a
     db = b._data if isinstance(b, Tensor) else b
     data = kernel(t._be, "where")(condition._data, da, db)
@@ -550,7 +568,9 @@ def xlogy(input, other):
 
 @tensor_method
 def copysign(input, other):
-    neg = (other < 0) if isinstance(other, Tensor) else other < 0
+    if not isinstance(other, Tensor):  # a Python number: its sign bit picks the sign
+        return -input.abs() if math.copysign(1.0, other) < 0 else input.abs()
+    neg = other < 0
     return where(neg, -input.abs(), input.abs())
 
 

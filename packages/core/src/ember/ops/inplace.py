@@ -46,9 +46,11 @@ def assign(self: Tensor, result: Tensor, tracked: bool | None = None) -> Tensor:
         result = result.to(self.dtype)
     if result._device != self._device:
         result = result.to(self._device)
+    if tracked and result.shape != self.shape:
+        result = result.expand(self.shape)  # its backward sums the gradient back to result's shape
     kernel(self._be, "copy_")(self._data, result._data)
     self._bump_version()
-    if tracked and result._rg:
+    if tracked:  # also when result is a constant (fill_): self's old history no longer applies
         _rebase(self, result)
     return self
 

@@ -18,6 +18,7 @@ def make_view(self: Tensor, data, backward=None, ctx=None, name="ViewBackward0")
     out = wrap(data, self)
     out._base = self._base if self._base is not None else self
     out._vc = self._version_counter()
+    out._vv = out._vc[0]
     if self._rg and state.grad_enabled and backward is not None:
         record(out, backward, name, (self,), (), ctx)
     return out
@@ -29,6 +30,22 @@ def _view_of_base(view: Tensor, base: Tensor, geometry) -> None:
     shape, strides, offset = geometry
     node_src = base.as_strided(shape, strides, offset + base.storage_offset())
     view.grad_fn, view._out_nr, view._rg = node_src.grad_fn, 0, True
+    view._vv = view._vc[0]
+
+
+def refresh_view(view: Tensor) -> None:
+    """A view whose base was changed in place (through another view) since the view's grad_fn
+    was made: its gradient now flows to the base's new graph, as an as_strided of the base
+    (PyTorch regenerates a view's grad_fn the same way)."""
+    base = view._base
+    prev = state.grad_enabled
+    state.grad_enabled = True  # the engine may look up edges with grad mode off
+    try:
+        node_src = base.as_strided(tuple(view.shape), view.stride(), view.storage_offset())
+    finally:
+        state.grad_enabled = prev
+    view.grad_fn, view._out_nr, view._rg = node_src.grad_fn, 0, True
+    view._vv = view._vc[0]
 
 
 # ---- shapes -----------------------------------------------------------------------------------
@@ -153,6 +170,9 @@ def expand(self, *sizes) -> Tensor:
     """A broadcast view: size-1 dims repeat with stride 0; -1 keeps a size."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = sizes[0]
+    if not self._data.shape and -1 not in sizes:  # a 0-d tensor expands to anything
+        return make_view(self, kernel(self._be, "expand")(self._data, tuple(sizes)),
+                         _expand_backward, (), "ExpandBackward0")
     sizes = tuple(int(s) for s in sizes)
     lead = len(sizes) - self.ndim
     if lead < 0:
@@ -286,6 +306,170 @@ def as_strided(self, size, stride, storage_offset=None) -> Tensor:
     data = kernel(self._be, "as_strided")(self._data, size, stride, offset)
     geometry = ((tuple(self.shape), self.stride(), self.storage_offset()), (size, stride, offset))
     return make_view(self, data, _as_strided_backward, geometry, "AsStridedBackward0")
+
+
+
+# ---- more views: narrow, select, movedim, unfold, diagonal --------------------------------------
+
+def _strided_view(self: Tensor, shape, strides, offset, backward, ctx, name) -> Tensor:
+    """A view of ``self``'s storage with its own backward (``offset`` in elements, from the root)."""
+    data = kernel(self._be, "as_strided")(self._data, tuple(shape), tuple(strides), offset)
+    return make_view(self, data, backward, ctx, name)
+
+
+@tensor_method
+def narrow(self, dim, start, length) -> Tensor:
+    """The view ``self[..., start:start + length, ...]`` along ``dim`` (``start`` may be < 0)."""
+    d = _wrap_dim(dim, self.ndim)
+    if self.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    start, length, size = int(start), int(length), self.shape[d]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
+    start = start + size if start < 0 else start
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                           f"({size}).")
+    return self[(slice(None),) * d + (slice(start, start + length),)]
+
+
+@tensor_method
+def select(self, dim, index) -> Tensor:
+    """The view with ``dim`` removed, at position ``index`` (``self[..., index, ...]``)."""
+    if self.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = _wrap_dim(dim, self.ndim)
+    i, size = int(index), self.shape[d]
+    if not -size <= i < size:
+        raise IndexError(f"select(): index {i} out of range for tensor of size "
+                         f"{list(self.shape)} at dimension {d}")
+    return self[(slice(None),) * d + (i,)]
+
+
+@tensor_method
+def movedim(self, source, destination) -> Tensor:
+    """Move dims ``source`` to positions ``destination`` (ints or sequences); a view."""
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
+                           f"dims) should contain the same number of dims as destination "
+                           f"({list(dst)} dims)")
+    n = self.ndim
+    src = tuple(_wrap_dim(d, n) for d in src)
+    dst = tuple(_wrap_dim(d, n) for d in dst)
+    if len(set(src)) != len(src):
+        raise RuntimeError(f"movedim: repeated dim in `source` ({list(src)})")
+    if len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({list(dst)})")
+    order = [None] * n
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(d for d in range(n) if d not in src)
+    order = [next(rest) if o is None else o for o in order]
+    return self.permute(order)
+
+
+moveaxis = movedim
+Tensor.moveaxis = movedim
+
+
+def _unfold_backward(node, g):
+    """Each input element receives the sum of its copies over the windows: an index_add."""
+    from .creation import arange, zeros
+
+    shape, d, size, step = node.ctx
+    n_win = g.shape[d]
+    # windows and their elements as one axis at d: (..., n_win * size, ...)
+    g = g.movedim(-1, d + 1).flatten(d, d + 1)
+    idx = (arange(n_win, device=g.device) * step).unsqueeze(1) + arange(size, device=g.device)
+    return (zeros(shape, dtype=g.dtype, device=g.device).index_add(d, idx.reshape(-1), g),)
+
+
+@tensor_method
+def unfold(self, dimension, size, step) -> Tensor:
+    """All windows of ``size`` along ``dimension``, ``step`` apart, as a new last dim (a view).
+
+    Shape: ``(..., n, ...)`` → ``(..., (n - size) // step + 1, ..., size)``.
+    """
+    d = _wrap_dim(dimension, self.ndim)
+    n = self.shape[d] if self.ndim else 1
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    strides = self.stride()
+    if self.ndim == 0:
+        return _strided_view(self, (size,), (1,), self.storage_offset(), _unfold0_backward, None,
+                             "UnfoldBackward0")
+    shape = list(self.shape)
+    shape[d] = (n - size) // step + 1
+    new_strides = list(strides)
+    new_strides[d] = strides[d] * step
+    return _strided_view(self, tuple(shape) + (size,), tuple(new_strides) + (strides[d],),
+                         self.storage_offset(), _unfold_backward,
+                         (tuple(self.shape), d, size, step), "UnfoldBackward0")
+
+
+def _unfold0_backward(node, g):
+    return (g.sum(),)
+
+
+def _diagonal_length(n1: int, n2: int, offset: int) -> int:
+    return max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
+
+
+def _diagonal_backward(node, g):
+    from .creation import zeros
+
+    shape, offset, d1, d2 = node.ctx
+    return (diagonal_scatter(zeros(shape, dtype=g.dtype, device=g.device), g, offset, d1, d2),)
+
+
+@tensor_method
+def diagonal(self, offset=0, dim1=0, dim2=1) -> Tensor:
+    """The view of the diagonal ``offset`` of the (dim1, dim2) planes, as a new last dim."""
+    n = self.ndim
+    d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    st = self.stride()
+    length = _diagonal_length(self.shape[d1], self.shape[d2], offset)
+    start = self.storage_offset()
+    if length:
+        start += offset * st[d2] if offset >= 0 else -offset * st[d1]
+    keep = [i for i in range(n) if i not in (d1, d2)]
+    shape = tuple(self.shape[i] for i in keep) + (length,)
+    strides = tuple(st[i] for i in keep) + (st[d1] + st[d2],)
+    return _strided_view(self, shape, strides, start, _diagonal_backward,
+                         (tuple(self.shape), offset, d1, d2), "DiagonalBackward0")
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1) -> Tensor:
+    """``input`` with its ``diagonal(offset, dim1, dim2)`` replaced by ``src`` (out of place)."""
+    from .creation import arange
+
+    n = input.ndim
+    d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    length = _diagonal_length(input.shape[d1], input.shape[d2], offset)
+    expected = tuple(s for i, s in enumerate(input.shape) if i not in (d1, d2)) + (length,)
+    if tuple(src.shape) != expected:
+        raise RuntimeError(f"as_strided_scatter: expected src to have a size equal to the slice "
+                           f"of self. src size = {list(src.shape)}, slice size = "
+                           f"{list(expected)}")
+    i = arange(length, device=input.device)
+    # move the plane to the end: adjacent advanced indices there keep the diagonal axis last
+    moved = input.movedim((d1, d2), (-2, -1))
+    out = moved.index_put((Ellipsis, i + max(-offset, 0), i + max(offset, 0)), src)
+    return out.movedim((-2, -1), (d1, d2)).contiguous()
+
+
+Tensor.diagonal_scatter = diagonal_scatter
 
 
 from ._dispatch import public_names as _public_names  # noqa: E402

@@ -259,7 +259,8 @@ def _lu_solve(lu: Tensor, perm: Tensor, rhs: Tensor) -> Tensor:
     for i in reversed(range(n)):
         if i + 1 < n:
             y[:, i] -= _mm(_unsq(lu[:, i, i + 1:], -2), y[:, i + 1:]).squeeze(-2)
-        y[:, i] /= _unsq(lu[:, i, i], -1)
+        piv = lu[:, i, i]
+        y[:, i] /= _unsq(_where(piv == 0, 1, piv), -1)  # singular: info reports it, stay finite
     return y
 
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from . import cpu_fft, cpu_linalg, cpu_special, hookimpl
+from ..ops.primitives import BINARY, UNARY
 from .backend import Backend
 
 _nv = np.lib.stride_tricks
@@ -174,6 +175,17 @@ def _digamma_scalar(x: float) -> float:
         1 / 240 - f / 132))))
 
 
+def _array_result(kernel):
+    """NumPy ufuncs turn 0-d arrays into immutable scalars; tensors need writable arrays."""
+    ndarray, asarray = np.ndarray, np.asarray
+
+    def call(*args):
+        out = kernel(*args)
+        return out if out.__class__ is ndarray else asarray(out)
+
+    return call
+
+
 _MAY_WARN = ("div", "log", "sqrt", "pow", "remainder", "fmod", "floor_divide", "log1p", "log2",
              "log10", "reciprocal", "asin", "acos", "acosh", "atanh")
 
@@ -242,9 +254,14 @@ class CPUBackend(Backend):
         k.update(cpu_fft.KERNELS)
         k.update(cpu_special.KERNELS)
         k.update(cpu_linalg.KERNELS)
+        k["relu"] = lambda x: np.maximum(x, 0)
         k["add_"] = lambda a, b: np.add(a, b, out=a)  # gradient accumulation in place
         for name in _MAY_WARN:  # PyTorch returns inf/nan silently; so does ember
             k[name] = _quiet(k[name])
+        for name in (*UNARY, *BINARY, "where", "relu", "expm1", "log1p", "tan", "sinh", "cosh",
+                     "asin", "acos", "asinh", "acosh", "atanh", "exp2", "log2", "log10",
+                     "reciprocal", "square", "isinf", "isfinite"):
+            k[name] = _array_result(k[name])
 
     def from_numpy(self, array, index=None):
         return array

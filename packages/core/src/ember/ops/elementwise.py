@@ -188,6 +188,8 @@ square = unary("square", lambda n, g: (2 * g * _x(n),), to_float=False,
                decomposition=lambda x: x * x)
 sigmoid = _decomposed("sigmoid", lambda x: 1 / (1 + (-x).exp()),
                       lambda n, g: (g * _x(n) * (1 - _x(n)),), "out")
+relu = unary("relu", lambda n, g: (g * (_x(n) > 0).to(g.dtype),), save="out", to_float=False,
+             decomposition=lambda x: where(x > 0, x, 0))
 isinf = unary("isinf", None, to_float=False,
               decomposition=lambda x: (x.abs() == math.inf) if x.dtype.is_floating_point
               else x != x)

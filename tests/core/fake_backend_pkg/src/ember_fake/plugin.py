@@ -95,7 +95,8 @@ def _kernel(name: str, fn, index_arg: int | None = None):
                 raise RuntimeError(f"fake:{index} does not exist ({DEVICE_COUNT} fake devices)")
         else:
             index = seen.pop() if seen else 0
-        return _wrap(fn(*raw, **kw), index)
+        with np.errstate(all="ignore"):  # inf/NaN results come silently, as in PyTorch
+            return _wrap(fn(*raw, **kw), index)
 
     kernel.__name__ = name
     return kernel

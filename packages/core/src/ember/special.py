@@ -2,8 +2,8 @@
 
 Each function is an existing ember op (``erf``, ``lgamma`` as ``gammaln``, ``sigmoid`` as
 ``expit``…), a top-level op from ``ember.ops.special_math`` (``erfc``, ``i0``, ``sinc``,
-``polygamma``, ``mvlgamma`` as ``multigammaln``) or a ``@composite`` op defined here: a decomposition in ember ops
-and a backward in ember ops. The CPU backend runs SciPy's versions where SciPy is installed
+``polygamma``, ``mvlgamma`` as ``multigammaln``) or a ``@composite`` op defined here: a
+decomposition in ember ops and a backward in ember ops. The CPU backend runs SciPy's versions where SciPy is installed
 (``ember/backends/cpu_special.py``); elsewhere the decompositions run.
 """
 

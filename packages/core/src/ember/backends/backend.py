@@ -37,6 +37,10 @@ class Backend:
         """The index of the device that holds ``array`` (None for index-less devices)."""
         return None
 
+    def current_device(self) -> int:
+        """The index a bare device name (``"cuda"``) resolves to when a tensor is made."""
+        return 0
+
     def namespace(self) -> dict:
         """Extra functions exposed as ``ember.<name>.<function>`` (memory stats, streams…)."""
         return {}

@@ -34,7 +34,9 @@ def _resolve_device(device):
     if dev.type != "cpu":
         if not backend.is_available():
             raise RuntimeError(f"device '{dev}' is not available: {backend.unavailable_reason()}")
-        if dev.index is not None and dev.index >= backend.device_count():
+        if dev.index is None:  # like PyTorch: "cuda" means the current cuda device
+            dev = _device(dev.type, backend.current_device())
+        if dev.index >= backend.device_count():
             raise RuntimeError(f"device '{dev}' does not exist: {backend.device_count()} "
                                f"{dev.type} device(s) present")
     return dev, backend

@@ -243,10 +243,8 @@ def squeeze(self, dim=None) -> Tensor:
 @tensor_method
 def unsqueeze(self, dim) -> Tensor:
     d = _wrap_dim(dim, self.ndim + 1)
-    shape = self.shape[:d] + (1,) + self.shape[d:]
-    return self.view(shape) if self.is_contiguous() else self.as_strided(
-        shape, self.stride()[:d] + ((self.stride()[d] * self.shape[d]) if d < self.ndim else 1,)
-        + self.stride()[d:], self.storage_offset())
+    shape = self._data.shape[:d] + (1,) + self._data.shape[d:]
+    return self.view(shape)  # a size-1 dim fits any strides: always a view
 
 
 @tensor_method

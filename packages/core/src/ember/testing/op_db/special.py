@@ -47,7 +47,8 @@ def _xlogy_samples(rng, dtype):
 
 
 def _zeta_samples(rng, dtype):
-    return [Sample((positive(rng, (3, 4), dtype, 1.5, 4.0), positive(rng, (3, 4), dtype, 0.5, 3.0)))]
+    s = positive(rng, (3, 4), dtype, 1.5, 4.0)
+    return [Sample((s, positive(rng, (3, 4), dtype, 0.5, 3.0)))]
 
 
 def _softmax_samples(rng, dtype):

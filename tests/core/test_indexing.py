@@ -3,10 +3,9 @@ nonzero, against NumPy float64 references, with PyTorch's errors and gradients."
 
 import numpy as np
 import pytest
+from _opdb_runner import check_opinfo
 
 import ember
-
-from _opdb_runner import check_opinfo
 from ember.testing.op_db import indexing as indexing_db
 
 

@@ -3,11 +3,10 @@ view ops (narrow, select, unfold, movedim, diagonal, split…) against NumPy."""
 
 import numpy as np
 import pytest
+from _opdb_runner import check_opinfo
 
 import ember
 from ember.autograd import gradcheck
-
-from _opdb_runner import check_opinfo
 from ember.testing.op_db import shape as shape_db
 
 

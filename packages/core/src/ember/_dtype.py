@@ -6,6 +6,8 @@ so a dtype here is a thin named wrapper around a NumPy dtype.
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 __all__ = [
@@ -159,7 +161,7 @@ def scalar_kind(x) -> str | None:
     return None
 
 
-_pyfloat, _pyint, _pybool, _pycomplex = type(1.0), type(1), type(True), type(1j)
+_pyfloat, _pyint, _pybool, _pycomplex = builtins.float, builtins.int, builtins.bool, complex
 _default_dtype = float32
 
 

@@ -33,8 +33,14 @@ from ._tensor import Tensor, _wrap_dim, wrap
 from .autograd.grad_mode import no_grad
 from .ops._dispatch import kernel, needs_grad, record
 from .ops.elementwise import where as _where
-from .ops.linear import _PRETTY, _cross_impl, _diagonal_copy, _diagonal_view, _unsq
-from .ops.linear import matmul  # noqa: F401 - torch.linalg.matmul
+from .ops.linear import (
+    _PRETTY,
+    _cross_impl,
+    _diagonal_copy,
+    _diagonal_view,
+    _unsq,
+    matmul,  # noqa: F401 - torch.linalg.matmul
+)
 from .ops.linear import matmul as _mm
 
 
@@ -957,8 +963,8 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     """Matrix norm over the two dims ``dim``: 'fro', 'nuc', inf, -inf, 1, -1, 2, -2."""
     _check_float(A, "linalg.matrix_norm")
     if A.ndim < 2:
-        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 "
-                           f"dimensions.")
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                           "dimensions.")
     A = A if dtype is None else A.to(dtype)
     d0, d1 = (_wrap_dim(d, A.ndim) for d in dim)
     if d0 == d1:

@@ -15,13 +15,34 @@ import numpy as np
 
 from ._tensor import Tensor
 from .ops._dispatch import as_tensor_like, composite, promote
-from .ops.elementwise import _write_out, where
-from .ops.elementwise import digamma, erf, erfinv, exp2, expm1, lgamma, log1p, logit  # noqa: F401
-from .ops.elementwise import round, sigmoid  # noqa: F401
+from .ops.elementwise import (  # noqa: F401  # noqa: F401
+    _write_out,
+    digamma,
+    erf,
+    erfinv,
+    exp2,
+    expm1,
+    lgamma,
+    log1p,
+    logit,
+    round,
+    sigmoid,
+    where,
+)
 from .ops.reduction import logsumexp  # noqa: F401
 from .ops.softmax import log_softmax, softmax  # noqa: F401
-from .ops.special_math import (as_float, bessel_i, bessel_i1, erfc, erfcx_decomposition,
-                          hurwitz_zeta, i0, mvlgamma, polygamma, sinc)
+from .ops.special_math import (
+    as_float,
+    bessel_i,
+    bessel_i1,
+    erfc,
+    erfcx_decomposition,
+    hurwitz_zeta,
+    i0,
+    mvlgamma,
+    polygamma,
+    sinc,
+)
 
 _SQRT_2 = math.sqrt(2.0)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)

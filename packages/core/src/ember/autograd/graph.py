@@ -8,6 +8,7 @@ incoming gradient into ``leaf.grad``. The engine (``engine.py``) walks this grap
 from __future__ import annotations
 
 import traceback
+
 from . import anomaly_mode
 
 

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from . import cpu_fft, cpu_linalg, cpu_special, hookimpl
 from ..ops.primitives import BINARY, UNARY
+from . import cpu_fft, cpu_linalg, cpu_special, hookimpl
 from .backend import Backend
 
 _nv = np.lib.stride_tricks

@@ -207,7 +207,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0 and end != start:
-        raise RuntimeError(f"upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     if dtype is None:
         is_float = any(isinstance(x, float) for x in (start, end, step))
         dtype = _dtype.get_default_dtype() if is_float else _dtype.int64

@@ -11,8 +11,7 @@ import math
 from .._dtype import default_for_kind
 from .._tensor import Tensor, tensor_method, wrap
 from ..autograd.grad_mode import state
-from ._dispatch import (check_same_device, float_dtype_for, kernel, missing_kernel, promote,
-                        record)
+from ._dispatch import check_same_device, float_dtype_for, kernel, missing_kernel, promote, record
 from .inplace import apply_inplace, inplace_variant
 
 _FLOAT = default_for_kind  # alias used below for readability

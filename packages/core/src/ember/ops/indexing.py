@@ -281,7 +281,7 @@ def _scatter_values(src, index: Tensor, like: Tensor) -> Tensor:
     """The part of ``src`` that ``index`` covers (a view), or a scalar as a 0-d tensor."""
     if isinstance(src, Tensor):
         if src.dtype is not like.dtype:
-            raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype")
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
         if src.ndim == 0:
             return src
         return src[tuple(slice(0, s) for s in index.shape)]
@@ -548,8 +548,8 @@ def _check_mask(name: str, mask: Tensor) -> None:
 @tensor_method
 def masked_fill(input, mask, value) -> Tensor:
     """``input`` with ``value`` where ``mask`` (broadcast) is True; ``value`` a number or 0-d."""
-    from .elementwise import where
     from .creation import full
+    from .elementwise import where
 
     _check_mask("masked_fill_", mask)
     if isinstance(value, Tensor):
@@ -568,7 +568,7 @@ def masked_select(input, mask) -> Tensor:
     from .shape import broadcast_tensors
 
     if mask.dtype.name != "bool":
-        raise RuntimeError(f"masked_select: expected BoolTensor for mask")
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
     x, m = broadcast_tensors(input, mask)
     return getitem(x, m)
 

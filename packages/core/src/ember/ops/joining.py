@@ -14,7 +14,6 @@ from ..autograd.grad_mode import state
 from ._dispatch import check_same_device, kernel, record
 from .inplace import inplace_variant
 
-
 # ---- cat / stack --------------------------------------------------------------------------------
 
 def _tensor_list(tensors, name: str) -> list:

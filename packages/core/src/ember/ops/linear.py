@@ -395,7 +395,7 @@ def cross(input, other, dim=None, *, out=None) -> Tensor:
         shape = broadcast_shapes(input.shape, other.shape)
         dims = [i for i, s in enumerate(shape) if s == 3]
         if not dims:
-            raise RuntimeError(f"no dimension of size 3 in input")
+            raise RuntimeError("no dimension of size 3 in input")
         dim = dims[0]
     return _maybe_out(_cross_impl(input, other, dim, "linalg.cross"), out)
 
@@ -406,7 +406,7 @@ def chain_matmul(*matrices, out=None) -> Tensor:
         matrices = tuple(matrices[0])
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
-    for i, m in enumerate(matrices):
+    for m in matrices:
         if m.ndim != 2:
             raise RuntimeError(f"Tensor dimension is {m.ndim}, expected 2 instead.")
     res = matrices[0]

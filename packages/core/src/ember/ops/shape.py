@@ -300,7 +300,7 @@ def as_strided(self, size, stride, storage_offset=None) -> Tensor:
     offset = self.storage_offset() if storage_offset is None else storage_offset
     size, stride = tuple(size), tuple(stride)
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape")
+        raise RuntimeError("mismatch in length of strides and shape")
     data = kernel(self._be, "as_strided")(self._data, size, stride, offset)
     geometry = ((tuple(self.shape), self.stride(), self.storage_offset()), (size, stride, offset))
     return make_view(self, data, _as_strided_backward, geometry, "AsStridedBackward0")

@@ -6,8 +6,9 @@ the device under test and on the CPU in float64 and compares results and gradien
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

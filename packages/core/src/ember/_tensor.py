@@ -11,6 +11,7 @@ import numpy as np
 
 from ._device import device as _device_cls
 from ._dtype import _FROM_NP, from_numpy_dtype
+from .autograd import graph as _graph
 from .autograd.grad_mode import state as _grad_state
 from .autograd.graph import AccumulateGrad, RemovableHandle
 
@@ -359,6 +360,9 @@ def tensor_method(fn=None, *, name: str | None = None):
         return f
 
     return attach(fn) if fn is not None else attach
+
+
+_graph._Tensor, _graph._wrap = Tensor, wrap  # the graph module needs both, without a cycle
 
 
 def grad_enabled() -> bool:

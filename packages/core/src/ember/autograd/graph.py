@@ -125,8 +125,6 @@ class AccumulateGrad(Node):
             return
         # a plain, private copy (the incoming gradient may be shared with other leaves), or an
         # in-place sum into the existing .grad (so optimizers may hold on to it)
-        if _wrap is None:
-            _bind()
         kernels = leaf._be.kernels
         data = grad._data
         if data.dtype != leaf._data.dtype:
@@ -143,15 +141,11 @@ class AccumulateGrad(Node):
             acc._bump_version()
 
 
-_Tensor = None
-_wrap = None
+_Tensor = _wrap = None  # set by _tensor.py once Tensor exists (it imports this module)
 
 
 def edge_of(t):
     """The (node, output number) a gradient for ``t`` flows to, or None if ``t`` needs none."""
-    global _Tensor
-    if _Tensor is None:
-        _bind()
     if type(t) is not _Tensor and not isinstance(t, _Tensor):
         return None
     if t._vv is not None and t._vv != t._vc[0] and t._base.grad_fn is not None:
@@ -164,10 +158,3 @@ def edge_of(t):
         return (t._accumulator(), 0)
     return None
 
-
-def _bind():
-    """Late imports (graph.py is imported by _tensor.py)."""
-    global _Tensor, _wrap
-    from .._tensor import Tensor, wrap
-
-    _Tensor, _wrap = Tensor, wrap

@@ -52,10 +52,11 @@ def _reduce_call(name, x, dims, keepdim):
 def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all dims by default); bool/int sums are int64 like PyTorch."""
     x = input if dtype is None else input.to(dtype)
-    dims = normalize_dims(dim, x.ndim)
-    out = _reduce_call("sum", x, dims, keepdim)
+    shape = x._data.shape
+    dims = None if dim is None or not shape else normalize_dims(dim, len(shape))
+    out = wrap(kernel(x._be, "sum")(x._data, dims, keepdim), x)
     if x._rg and state.grad_enabled:
-        record(out, _sum_backward, "SumBackward0", (x,), (), (tuple(x.shape), dims, keepdim))
+        record(out, _sum_backward, "SumBackward0", (x,), (), (shape, dims, keepdim))
     return out
 
 

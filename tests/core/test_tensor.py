@@ -146,3 +146,19 @@ def test_mixing_devices_is_an_error():
     x = ember.ones(2)
     with pytest.raises(TypeError):
         x + FakeDeviceTensor()
+
+
+def test_out_arguments_write_into_the_given_tensor():
+    out = ember.zeros(3, dtype=ember.float64)
+    res = ember.add(ember.ones(3, dtype=ember.float64), 2, out=out)
+    assert res is out and out.tolist() == [3.0, 3.0, 3.0]
+    empty = ember.empty(0)
+    ember.arange(4, out=empty)  # an empty out is resized, like PyTorch
+    assert empty.shape == (4,) and empty.tolist() == [0.0, 1.0, 2.0, 3.0]
+    m = ember.zeros(2, 2)
+    ember.matmul(ember.eye(2), ember.ones(2, 2), out=m)
+    assert m.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        ember.mul(ember.ones(3), 2, out=ember.zeros(2))
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        ember.add(ember.ones(2), 0.5, out=ember.zeros(2, dtype=ember.int64))

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _dtype
 from ._tensor import Tensor
-from .ops.creation import _finish, _np_dtype, _resolve_device, _shape_arg
+from .ops.creation import _finish, _into, _np_dtype, _resolve_device, _shape_arg
 from .ops.creation import tensor as _tensor
 
 
@@ -116,14 +116,14 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, ou
     """Uniform samples from [0, 1)."""
     dt = dtype or _dtype.get_default_dtype()
     host = _gen(generator).random(_shape_arg(size))
-    return _place(host, dt, device, requires_grad)
+    return _into(out, _place(host, dt, device, requires_grad))
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     """Standard normal samples."""
     dt = dtype or _dtype.get_default_dtype()
     host = _gen(generator).standard_normal(_shape_arg(size))
-    return _place(host, dt, device, requires_grad)
+    return _into(out, _place(host, dt, device, requires_grad))
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,

@@ -160,7 +160,8 @@ class Tensor:
     # ---- autograd --------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``; see ``ember.autograd.backward``."""
-        if gradient is None and inputs is None and not create_graph and self._rg:
+        if gradient is None and inputs is None and not create_graph and self._rg and \
+                self._data.dtype.kind == "f":
             # the common `loss.backward()`: skip the general argument handling
             if self._data.shape and self.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")

@@ -25,7 +25,8 @@ from ._dtype import default_for_kind, get_default_dtype
 from ._tensor import Tensor, _wrap_dim
 from .ops._dispatch import composite
 from .ops.creation import arange, zeros
-from .ops.elementwise import _write_out, where
+from .ops.elementwise import where
+from .ops.inplace import write_out
 from .ops.linear import matmul
 
 _NORMS = ("backward", "ortho", "forward")
@@ -100,7 +101,7 @@ def _nd_args(x: Tensor, s, dim, default_all=True):
 
 
 def _finish(result: Tensor, out) -> Tensor:
-    return result if out is None else _write_out(out, result)
+    return result if out is None else write_out(out, result)
 
 
 # ---- the decompositions -----------------------------------------------------------------------

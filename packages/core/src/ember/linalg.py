@@ -314,9 +314,9 @@ def inv(A: Tensor, *, out=None) -> Tensor:
 def _out(res, out):
     if out is None:
         return res
-    from .ops.elementwise import _write_out
+    from .ops.inplace import write_out
 
-    return _write_out(out, res)
+    return write_out(out, res)
 
 
 def _solve_backward(node, g, _g_info):

@@ -15,8 +15,7 @@ import numpy as np
 
 from ._tensor import Tensor
 from .ops._dispatch import as_tensor_like, composite, promote
-from .ops.elementwise import (  # noqa: F401  # noqa: F401
-    _write_out,
+from .ops.elementwise import (  # noqa: F401
     digamma,
     erf,
     erfinv,
@@ -29,6 +28,7 @@ from .ops.elementwise import (  # noqa: F401  # noqa: F401
     sigmoid,
     where,
 )
+from .ops.inplace import write_out
 from .ops.reduction import logsumexp  # noqa: F401
 from .ops.softmax import log_softmax, softmax  # noqa: F401
 from .ops.special_math import (
@@ -58,7 +58,7 @@ def _special_unary(name: str, decomposition, backward, doc: str):
 
     def fn(input: Tensor, *, out=None) -> Tensor:
         res = op(as_float(input))
-        return res if out is None else _write_out(out, res)
+        return res if out is None else write_out(out, res)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
@@ -137,7 +137,7 @@ ndtri = _special_unary(
 def i1(input: Tensor, *, out=None) -> Tensor:
     """Modified Bessel function of the first kind, order 1."""
     res = bessel_i1(as_float(input))
-    return res if out is None else _write_out(out, res)
+    return res if out is None else write_out(out, res)
 
 
 i1.op_name, i1.decomposition = "i1", bessel_i1.decomposition
@@ -186,13 +186,13 @@ def _x_times_log(input, other, name: str, log):
 def xlogy(input, other, *, out=None) -> Tensor:
     """``input * log(other)``, 0 where ``input`` is 0 (unless ``other`` is NaN)."""
     res = _x_times_log(input, other, "xlogy", lambda y: y.log())
-    return res if out is None else _write_out(out, res)
+    return res if out is None else write_out(out, res)
 
 
 def xlog1py(input, other, *, out=None) -> Tensor:
     """``input * log1p(other)``, 0 where ``input`` is 0 (unless ``other`` is NaN)."""
     res = _x_times_log(input, other, "xlog1py", lambda y: y.log1p())
-    return res if out is None else _write_out(out, res)
+    return res if out is None else write_out(out, res)
 
 
 # ---- gamma family -----------------------------------------------------------------------------
@@ -200,7 +200,7 @@ def xlog1py(input, other, *, out=None) -> Tensor:
 def multigammaln(input: Tensor, p: int, *, out=None) -> Tensor:
     """log of the multivariate gamma function of dimension ``p`` (``ember.mvlgamma``)."""
     res = mvlgamma(input, p)
-    return res if out is None else _write_out(out, res)
+    return res if out is None else write_out(out, res)
 
 
 def zeta(input, other, *, out=None) -> Tensor:
@@ -208,7 +208,7 @@ def zeta(input, other, *, out=None) -> Tensor:
     s, q = _operands(input, other, "zeta")
     res = hurwitz_zeta(where(s > 1, s, 2.0), q)
     res = where(s == 1, math.inf, where(s < 1, math.nan, res))
-    return res if out is None else _write_out(out, res)
+    return res if out is None else write_out(out, res)
 
 
 __all__ = ["erf", "erfc", "erfcx", "erfinv", "expit", "logit", "exp2", "expm1", "log1p",

@@ -151,14 +151,25 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     npd = _np_dtype(dtype)
     shape = _shape_arg((size,) if isinstance(size, (tuple, list)) else (size,))
     data = kernel(backend, "full")(shape, fill_value, npd, dev.index)
-    return _finish(wrap_on(data, dev, backend), requires_grad)
+    return _into(out, _finish(wrap_on(data, dev, backend), requires_grad))
+
+
+def _into(out, result: Tensor) -> Tensor:
+    """Honour a creation function's ``out=``: the values land in ``out`` (resized if empty)."""
+    if out is None:
+        return result
+    from .inplace import write_out
+
+    return write_out(out, result)
 
 
 def _filled(value):
     def make(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
              pin_memory=False):
+        if out is not None:
+            dtype, device = dtype or out.dtype, device or out.device
         return full(_shape_arg(size), value, dtype=dtype or _dtype.get_default_dtype(),
-                    device=device, requires_grad=requires_grad)
+                    device=device, requires_grad=requires_grad, out=out)
 
     return make
 
@@ -166,18 +177,6 @@ def _filled(value):
 zeros = _filled(0)
 ones = _filled(1)
 empty = _filled(0)  # ember's empty is zero-filled: same cost on NumPy, and deterministic
-
-
-def _like(maker):
-    def make(input, *args, dtype=None, device=None, requires_grad=False, memory_format=None,
-             layout=None):
-        return maker(*args, *(() if args else (input.shape,)), dtype=dtype or input.dtype,
-                     device=device or input.device, requires_grad=requires_grad) \
-            if maker is not full else full(input.shape, *args, dtype=dtype or input.dtype,
-                                           device=device or input.device,
-                                           requires_grad=requires_grad)
-
-    return make
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
@@ -213,7 +212,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         dtype = _dtype.get_default_dtype() if is_float else _dtype.int64
     dev, backend = _resolve_device(device)
     data = kernel(backend, "arange")(start, end, step, _np_dtype(dtype), dev.index)
-    return _finish(wrap_on(data, dev, backend), requires_grad)
+    return _into(out, _finish(wrap_on(data, dev, backend), requires_grad))
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -11,8 +11,16 @@ import math
 from .._dtype import default_for_kind
 from .._tensor import Tensor, tensor_method, wrap
 from ..autograd.grad_mode import state
-from ._dispatch import check_same_device, float_dtype_for, kernel, missing_kernel, promote, record
-from .inplace import apply_inplace, inplace_variant
+from ._dispatch import (
+    as_tensor_like,
+    check_same_device,
+    float_dtype_for,
+    kernel,
+    missing_kernel,
+    promote,
+    record,
+)
+from .inplace import apply_inplace, inplace_variant, write_out
 
 _FLOAT = default_for_kind  # alias used below for readability
 
@@ -32,18 +40,6 @@ def sum_to(g: Tensor, shape) -> Tensor:
 
 def _name(name: str) -> str:
     return "".join(p.capitalize() for p in name.split("_")) + "Backward0"
-
-
-def _write_out(out: Tensor, result: Tensor) -> Tensor:
-    if out.shape != result.shape:
-        if out.numel() != 0:
-            raise RuntimeError(f"output with shape {list(out.shape)} doesn't match the "
-                               f"broadcast shape {list(result.shape)}")
-        out._data = kernel(out._be, "full")(tuple(result.shape), 0, out._data.dtype,
-                                            out._device.index)
-    from .inplace import assign
-
-    return assign(out, result)
 
 
 # ---- unary ------------------------------------------------------------------------------------
@@ -67,7 +63,7 @@ def unary(name, backward=None, save="x", to_float=True, decomposition=None):
             if grad and backward is not None:
                 saved = (x,) if save == "x" else (result,) if save == "out" else ()
                 record(result, backward, node_name, (x,), saved)
-        return result if out is None else _write_out(out, result)
+        return result if out is None else write_out(out, result)
 
     op.__name__ = op.__qualname__ = name
     op.op_name = name
@@ -86,13 +82,13 @@ negative = neg
 abs = unary("abs", lambda n, g: (g * _x(n).sgn(),), to_float=False)  # noqa: A001
 absolute = abs
 sign = unary("sign", lambda n, g: (g * 0,), save=None, to_float=False)
-sqrt = unary("sqrt", lambda n, g: (g / (2 * _x(n)),), save="out")
+sqrt = unary("sqrt", lambda n, g: (g / (2 * _x(n)).conj(),), save="out")
 exp = unary("exp", lambda n, g: (g * _x(n).conj(),), save="out")
 log = unary("log", lambda n, g: (g / _x(n).conj(),))
-sin = unary("sin", lambda n, g: (g * _x(n).cos(),))
-cos = unary("cos", lambda n, g: (-g * _x(n).sin(),))
-tanh = unary("tanh", lambda n, g: (g * (1 - _x(n) * _x(n)),), save="out")
-atan = unary("atan", lambda n, g: (g / (1 + _x(n) * _x(n)),))
+sin = unary("sin", lambda n, g: (g * _x(n).cos().conj(),))
+cos = unary("cos", lambda n, g: (-g * _x(n).sin().conj(),))
+tanh = unary("tanh", lambda n, g: (g * (1 - _x(n) * _x(n)).conj(),), save="out")
+atan = unary("atan", lambda n, g: (g / (1 + _x(n) * _x(n)).conj(),))
 floor = unary("floor", lambda n, g: (g * 0,), save=None, to_float=False)
 ceil = unary("ceil", lambda n, g: (g * 0,), save=None, to_float=False)
 trunc = unary("trunc", lambda n, g: (g * 0,), save=None, to_float=False)
@@ -273,7 +269,7 @@ def binary(name, backward=None, result="same", save=True):
                           for i, s in zip(inputs, (a, b))) if save else ()
             record(res, backward, node_name, inputs, saved,
                    (_shape(a), _shape(b)))
-        return res if out is None else _write_out(out, res)
+        return res if out is None else write_out(out, res)
 
     op.__name__ = op.__qualname__ = name
     op.op_name = name
@@ -433,8 +429,8 @@ def div(input, other, *, rounding_mode=None, out=None):
     else:
         q = _floor_divide(a, b)
         r = remainder(a, b)
-        res = where((r != 0) & ((r < 0) != (b < 0 if isinstance(b, Tensor) else b < 0)), q + 1, q)
-    return res if out is None else _write_out(out, res)
+        res = where((r != 0) & ((a < 0) != (b < 0)), q + 1, q)  # floor → toward zero
+    return res if out is None else write_out(out, res)
 
 
 divide = true_divide = div
@@ -450,7 +446,7 @@ def floor_divide(input, other, *, out=None):
         if (isinstance(b, Tensor) and bool((b == 0).any())) or (not isinstance(b, Tensor) and b == 0):
             raise RuntimeError("ZeroDivisionError")
         res = _floor_divide(a, b)
-    return res if out is None else _write_out(out, res)
+    return res if out is None else write_out(out, res)
 
 
 for _alias in ("subtract", "divide", "true_divide"):
@@ -459,10 +455,17 @@ for _n in ("add", "sub", "div", "floor_divide", "subtract", "divide", "true_divi
     setattr(Tensor, _n + "_", inplace_variant(globals()[_n], _n + "_"))
 
 
+@tensor_method
 def float_power(input, exponent):
-    a = input.to("float64" and __import__("ember").float64) if isinstance(input, Tensor) else input
-    b = exponent.to(__import__("ember").float64) if isinstance(exponent, Tensor) else exponent
-    return pow(a, b)
+    """``pow`` computed in float64 (complex128 for complex operands)."""
+    from .._dtype import complex128, float64
+
+    def wide(x):
+        if not isinstance(x, Tensor):
+            return x
+        return x.to(complex128 if x.dtype.is_complex else float64)
+
+    return pow(wide(input), wide(exponent))
 
 
 # ---- ternary and friends ----------------------------------------------------------------------
@@ -482,6 +485,10 @@ def where(condition, input=None, other=None, *, out=None):
         return condition.nonzero(as_tuple=True)
     if condition.dtype.name != "bool":
         condition = condition.to(__import__("ember").bool)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two Python scalars
+        from .._dtype import result_type
+
+        input = as_tensor_like(input, condition, dtype=result_type(input, other))
     a, b = promote(input, other, "where")
     t = a if isinstance(a, Tensor) else b
     if condition._device != t._device:
@@ -499,7 +506,7 @@ def where(condition, input=None, other=None, *, out=None):
         record(res, _where_bw, "WhereBackward0",
                (None, a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None),
                (condition,), (None, _shape(a), _shape(b)))
-    return res if out is None else _write_out(out, res)
+    return res if out is None else write_out(out, res)
 
 
 @tensor_method(name="where")
@@ -517,7 +524,7 @@ def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
         res = where(res < min, min, res) if not isinstance(min, Tensor) else maximum(res, min)
     if max is not None:
         res = where(res > max, max, res) if not isinstance(max, Tensor) else minimum(res, max)
-    return res if out is None else _write_out(out, res)
+    return res if out is None else write_out(out, res)
 
 
 clip = clamp
@@ -585,8 +592,51 @@ def frac(input):
     return input - input.trunc()
 
 
+@tensor_method
+def deg2rad(input):
+    return input * (math.pi / 180)
+
+
+@tensor_method
+def rad2deg(input):
+    return input * (180 / math.pi)
+
+
+@tensor_method
+def positive(input):
+    return input
+
+
+@tensor_method
+def signbit(input):
+    """True where the sign bit is set (``-0.0`` included, via ``1/x < 0``)."""
+    if not input.dtype.is_floating_point:
+        return input < 0
+    return (input < 0) | ((input == 0) & (1 / input < 0))
+
+
+@tensor_method
+def fmax(input, other):
+    """``maximum`` that ignores NaN (a NaN loses to a number)."""
+    return where(input.isnan(), other, where(other.isnan() if isinstance(other, Tensor) else
+                                             math.isnan(other), input, maximum(input, other)))
+
+
+@tensor_method
+def fmin(input, other):
+    """``minimum`` that ignores NaN (a NaN loses to a number)."""
+    return where(input.isnan(), other, where(other.isnan() if isinstance(other, Tensor) else
+                                             math.isnan(other), input, minimum(input, other)))
+
+
+@tensor_method
+def ldexp(input, other):
+    """``input * 2**other``."""
+    return input * pow(2.0, other)
+
+
 for _n in ("lerp", "addcmul", "addcdiv", "logit", "nan_to_num", "xlogy", "copysign", "frac",
-           "hypot"):
+           "hypot", "deg2rad", "rad2deg", "ldexp", "float_power"):
     setattr(Tensor, _n + "_", inplace_variant(globals()[_n], _n + "_"))
 
 # ---- Python operators -------------------------------------------------------------------------

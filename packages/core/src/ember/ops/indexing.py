@@ -9,7 +9,7 @@ from __future__ import annotations
 from .._tensor import Tensor, _wrap_dim, tensor_method, wrap
 from ..autograd.grad_mode import state
 from ._dispatch import kernel, record
-from .inplace import inplace_variant
+from .inplace import inplace_variant, write_out
 from .shape import make_view
 
 
@@ -274,7 +274,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None) -> Tensor:
         result = getitem(input, _grid_key(index, d))
     except IndexError as err:
         raise _bounds_error(err) from None
-    return result if out is None else out.copy_(result)
+    return result if out is None else write_out(out, result)
 
 
 def _scatter_values(src, index: Tensor, like: Tensor) -> Tensor:
@@ -480,7 +480,7 @@ def index_select(input, dim, index, *, out=None) -> Tensor:
         result = getitem(input, _dim_key(d, index))
     except IndexError:
         raise IndexError("index out of range in self") from None
-    return result if out is None else out.copy_(result)
+    return result if out is None else write_out(out, result)
 
 
 def _check_source(name, input, d, index, source):
@@ -651,7 +651,7 @@ def nonzero(input, *, out=None, as_tuple=False):
     result = wrap(kernel(x._be, "nonzero")(x._data), x)
     if as_tuple:
         return tuple(result[:, i] for i in range(x.ndim))
-    return result if out is None else out.copy_(result)
+    return result if out is None else write_out(out, result)
 
 
 @tensor_method

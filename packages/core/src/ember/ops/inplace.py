@@ -124,3 +124,14 @@ def inplace_variant(op, name: str):
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"In-place version of :func:`{op.__name__}`."
     return method
+
+
+def write_out(out: Tensor, result: Tensor) -> Tensor:
+    """``op(..., out=out)``: write ``result`` into ``out``, resizing an empty ``out`` first."""
+    if out.shape != result.shape:
+        if out.numel() != 0:
+            raise RuntimeError(f"output with shape {list(out.shape)} doesn't match the "
+                               f"broadcast shape {list(result.shape)}")
+        out._data = kernel(out._be, "full")(tuple(result.shape), 0, out._data.dtype,
+                                            out._device.index)
+    return assign(out, result)

@@ -12,7 +12,7 @@ import math
 from .._tensor import Tensor, _wrap_dim, tensor_method, wrap
 from ..autograd.grad_mode import state
 from ._dispatch import check_same_device, kernel, record
-from .inplace import inplace_variant
+from .inplace import inplace_variant, write_out
 
 # ---- cat / stack --------------------------------------------------------------------------------
 
@@ -77,7 +77,7 @@ def cat(tensors, dim=0, *, out=None) -> Tensor:
     if state.grad_enabled and any(p._rg for p in parts):
         record(result, _cat_backward, "CatBackward0", parts, (),
                (d, tuple(p.shape[d] for p in parts)))
-    return result if out is None else out.copy_(result)
+    return result if out is None else write_out(out, result)
 
 
 concat = concatenate = cat
@@ -95,7 +95,7 @@ def stack(tensors, dim=0, *, out=None) -> Tensor:
                                f"{list(shape)} at entry 0 and {list(t.shape)} at entry {i}")
     d = _wrap_dim(dim, len(shape) + 1)
     result = cat([t.unsqueeze(d) for t in tensors], d)
-    return result if out is None else out.copy_(result)
+    return result if out is None else write_out(out, result)
 
 
 def hstack(tensors, *, out=None) -> Tensor:
@@ -103,14 +103,14 @@ def hstack(tensors, *, out=None) -> Tensor:
     ts = atleast_1d(*_tensor_list(tensors, "hstack"))
     ts = ts if isinstance(ts, tuple) else (ts,)
     result = cat(ts, 0 if ts and ts[0].ndim == 1 else 1)
-    return result if out is None else out.copy_(result)
+    return result if out is None else write_out(out, result)
 
 
 def vstack(tensors, *, out=None) -> Tensor:
     """Row-wise: along dim 0 after making every tensor at least 2-d."""
     ts = atleast_2d(*_tensor_list(tensors, "vstack"))
     result = cat(ts if isinstance(ts, tuple) else (ts,), 0)
-    return result if out is None else out.copy_(result)
+    return result if out is None else write_out(out, result)
 
 
 row_stack = vstack
@@ -120,7 +120,7 @@ def dstack(tensors, *, out=None) -> Tensor:
     """Depth-wise: along dim 2 after making every tensor at least 3-d."""
     ts = atleast_3d(*_tensor_list(tensors, "dstack"))
     result = cat(ts if isinstance(ts, tuple) else (ts,), 2)
-    return result if out is None else out.copy_(result)
+    return result if out is None else write_out(out, result)
 
 
 def column_stack(tensors, *, out=None) -> Tensor:
@@ -130,7 +130,7 @@ def column_stack(tensors, *, out=None) -> Tensor:
     if not ts:
         raise RuntimeError("column_stack expects a non-empty TensorList")
     result = cat(ts, 1)
-    return result if out is None else out.copy_(result)
+    return result if out is None else write_out(out, result)
 
 
 # ---- splitting (views) --------------------------------------------------------------------------
@@ -337,9 +337,9 @@ def _flip_backward(node, g):
 
 
 @tensor_method
-def flip(input, dims) -> Tensor:
+def flip(input, *dims) -> Tensor:
     """Reverse the order of elements along ``dims`` (a copy, like PyTorch)."""
-    dims = _dims_arg(dims, input.ndim, "flip")
+    dims = _dims_arg(dims[0] if len(dims) == 1 else dims, input.ndim, "flip")
     fast = input._be.kernels.get("flip")
     if fast is None:
         return _flip_decomposition(input, dims)
@@ -441,14 +441,14 @@ def _tri_mask(input, diagonal: int, lower: bool) -> Tensor:
 def tril(input, diagonal=0, *, out=None) -> Tensor:
     """The lower triangle (``j - i <= diagonal``) of the last two dims; the rest zero."""
     result = input.masked_fill(~_tri_mask(input, diagonal, True), 0)
-    return result if out is None else out.copy_(result)
+    return result if out is None else write_out(out, result)
 
 
 @tensor_method
 def triu(input, diagonal=0, *, out=None) -> Tensor:
     """The upper triangle (``j - i >= diagonal``) of the last two dims; the rest zero."""
     result = input.masked_fill(~_tri_mask(input, diagonal, False), 0)
-    return result if out is None else out.copy_(result)
+    return result if out is None else write_out(out, result)
 
 
 def _tri_indices(row, col, offset, lower, dtype, device):

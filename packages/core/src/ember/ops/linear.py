@@ -13,7 +13,8 @@ import math
 from .._tensor import Tensor, _wrap_dim, tensor_method, wrap
 from ..autograd.grad_mode import state
 from ._dispatch import as_tensor_like, check_same_device, kernel, record
-from .elementwise import _write_out, sum_to
+from .elementwise import sum_to
+from .inplace import write_out
 
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
             "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
@@ -123,7 +124,7 @@ def matmul(input, other, *, out=None) -> Tensor:
     if state.grad_enabled and (a._rg or b._rg):
         record(res, _matmul_backward, "MmBackward0" if a.ndim == b.ndim == 2 else
                "MatmulBackward0", (a, b), (a, b))
-    return res if out is None else _write_out(out, res)
+    return res if out is None else write_out(out, res)
 
 
 Tensor.__matmul__ = matmul
@@ -200,7 +201,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor:
 
 
 def _maybe_out(res, out):
-    return res if out is None else _write_out(out, res)
+    return res if out is None else write_out(out, res)
 
 
 for _n in ("addmm", "addmv", "addbmm", "baddbmm"):

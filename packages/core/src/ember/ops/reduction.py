@@ -476,9 +476,9 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None) -> Tenso
     dims = normalize_dims(dim, x.ndim) if x.ndim else None
     result = _vector_norm(x, float(p), dims, keepdim)
     if out is not None:
-        from .elementwise import _write_out
+        from .inplace import write_out
 
-        return _write_out(out, result)
+        return write_out(out, result)
     return result
 
 

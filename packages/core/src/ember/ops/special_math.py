@@ -15,7 +15,8 @@ from .._dtype import default_for_kind
 from .._tensor import Tensor, tensor_method
 from ._dispatch import composite
 from .creation import ones_like, zeros_like
-from .elementwise import _write_out, unary, where
+from .elementwise import unary, where
+from .inplace import write_out
 
 _SQRT_PI = math.sqrt(math.pi)
 
@@ -178,7 +179,7 @@ def polygamma(n: int, input: Tensor, *, out=None) -> Tensor:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     x = as_float(input)
     res = x.digamma() if n == 0 else _polygamma(x, n=n)
-    return res if out is None else _write_out(out, res)
+    return res if out is None else write_out(out, res)
 
 
 @composite("polygamma", backward=lambda nd, g: (g * _polygamma(nd.saved_tensors()[0],

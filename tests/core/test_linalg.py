@@ -337,3 +337,17 @@ def test_argument_errors():
                          ids=lambda o: o.name)
 def test_opinfo(op):
     check_opinfo(op)
+
+
+def test_solve_ex_and_vander_match_numpy():
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((3, 3)) + 3 * np.eye(3)
+    b = rng.standard_normal((3, 2))
+    result, info = ember.linalg.solve_ex(ember.tensor(a), ember.tensor(b))
+    np.testing.assert_allclose(result.numpy(), np.linalg.solve(a, b), rtol=1e-10)
+    assert int(info) == 0
+    _, info = ember.linalg.solve_ex(ember.zeros(3, 3, dtype=ember.float64), ember.tensor(b))
+    assert int(info) > 0  # singular: reported in info, not raised
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(ember.linalg.vander(ember.tensor(x)).numpy(),
+                               np.vander(x, increasing=True))

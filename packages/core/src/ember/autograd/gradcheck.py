@@ -25,25 +25,29 @@ def _outputs(fn, inputs):
 
 
 def _numerical(fn, inputs, idx, eps):
-    """d(flattened outputs)/d(input idx), column by column, by central differences."""
+    """d(flattened outputs)/d(input idx), column by column, by central differences.
+
+    Grad mode stays on: gradgradcheck's function itself calls ``autograd.grad``.
+    """
     x = inputs[idx]
-    flat = x.detach().numpy(force=True).reshape(-1)  # shares memory on the CPU
-    host = np.array(flat)
+    host = np.array(x.detach().numpy(force=True).reshape(-1))
     cols = []
-    if True:  # grad mode stays on: gradgradcheck's function itself calls autograd.grad
-        for j in range(host.size):
-            vals = []
-            for step in (eps, -eps):
-                probe = host.copy()
-                probe[j] += step
-                xs = list(inputs)
-                xs[idx] = _like(x, probe)
-                outs = _outputs(fn, tuple(xs))
-                vals.append(np.concatenate([np.asarray(o.detach().numpy(force=True), np.complex128
-                                                       if o.dtype.is_complex else np.float64)
-                                            .reshape(-1) for o in outs if _float(o)]))
-            cols.append((vals[0] - vals[1]) / (2 * eps))
+    for j in range(host.size):
+        vals = []
+        for step in (eps, -eps):
+            probe = host.copy()
+            probe[j] += step
+            xs = list(inputs)
+            xs[idx] = _like(x, probe)
+            vals.append(np.concatenate([_flat_host(o) for o in _outputs(fn, tuple(xs))
+                                        if _float(o)]))
+        cols.append((vals[0] - vals[1]) / (2 * eps))
     return np.stack(cols, axis=1) if cols else np.zeros((0, 0))
+
+
+def _flat_host(t) -> np.ndarray:
+    kind = np.complex128 if t.dtype.is_complex else np.float64
+    return np.asarray(t.detach().numpy(force=True), kind).reshape(-1)
 
 
 def _like(x, host):

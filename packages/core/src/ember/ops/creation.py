@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import math
 
 import numpy as np
 
@@ -410,8 +409,6 @@ def complex(real, imag) -> Tensor:  # noqa: A001
 def polar(abs, angle) -> Tensor:  # noqa: A002
     return complex(abs * angle.cos(), abs * angle.sin())
 
-
-_ = math  # math is used by callers importing from here in later ops
 
 
 from ._dispatch import public_names as _public_names  # noqa: E402

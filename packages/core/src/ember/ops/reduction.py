@@ -8,7 +8,6 @@ import math
 import types
 
 from .. import _dtype
-from .._dtype import default_for_kind
 from .._tensor import Tensor, _wrap_dim, tensor_method, wrap
 from ..autograd.grad_mode import no_grad, state
 from ._dispatch import composite, kernel, needs_grad, record
@@ -116,7 +115,6 @@ def logsumexp(input, dim, keepdim=False) -> Tensor:
     return out if keepdim else out.squeeze(dim)
 
 
-_ = default_for_kind
 # ---- return types and helpers shared with sorting.py ----------------------------------------
 
 return_types = types.ModuleType("ember.return_types", "Named tuples returned by ops with several "

@@ -366,3 +366,25 @@ def test_detect_anomaly_names_the_function_that_made_nan():
             y.sum().backward()
     assert "SqrtBackward0" in str(err.value)
     assert "test_autograd.py" in str(err.value)  # the forward traceback is shown
+
+
+def test_inplace_write_through_view_of_non_contiguous_base():
+    host = np.zeros((3, 2))
+    base = ember.from_numpy(host.T)  # a root tensor with transposed strides
+    assert not base.is_contiguous()
+    w = leaf([1.0, 2.0, 3.0])
+    base[1] = w * 2  # the write lands in host memory too
+    np.testing.assert_allclose(host[:, 1], [2.0, 4.0, 6.0])
+    c = ember.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=ember.float64)
+    (base * c).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), 2 * np.array([4.0, 5.0, 6.0]))
+
+
+def test_second_order_through_copy_slices():
+    x = leaf([1.0, 2.0])
+    y = ember.zeros(3, dtype=ember.float64)
+    y[1:] = x * x
+    (g,) = ember.autograd.grad(y.sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), [2.0, 4.0])
+    (gg,) = ember.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(gg.numpy(), [2.0, 2.0])

@@ -94,6 +94,12 @@ _BY_NAME["bfloat16"] = bfloat16
 _ALL.append(bfloat16)
 
 
+# PyTorch's legacy type names, used in error messages ("result type Float can't be cast…")
+LEGACY_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+                "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
 def _by_name(name: str) -> dtype:
     return _BY_NAME[name]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._device import device as _device_cls
-from ._dtype import _FROM_NP, from_numpy_dtype
+from ._dtype import _FROM_NP, LEGACY_NAMES, from_numpy_dtype
 from .autograd import graph as _graph
 from .autograd.grad_mode import state as _grad_state
 from .autograd.graph import AccumulateGrad, RemovableHandle
@@ -291,10 +291,7 @@ class Tensor:
 
     def type(self, dtype=None):
         if dtype is None:
-            kind = {"float32": "Float", "float64": "Double", "float16": "Half",
-                    "bfloat16": "BFloat16", "int64": "Long", "int32": "Int", "int16": "Short",
-                    "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
-                    "complex128": "ComplexDouble"}[self.dtype.name]
+            kind = LEGACY_NAMES[self.dtype.name]
             prefix = "" if self._device.type == "cpu" else f"{self._device.type}."
             return f"ember.{prefix}{kind}Tensor"
         return self.to(dtype)

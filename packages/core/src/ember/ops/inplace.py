@@ -63,38 +63,42 @@ def _rebase(self: Tensor, result: Tensor) -> None:
         return
     # self is a view: the base changed too (PyTorch's CopySlices). The base's new gradient is
     # the old one outside the view's region, and the view's gradient inside it.
-    if not base.is_contiguous():
-        raise NotImplementedError("in-place write with autograd through a view of a "
-                                  "non-contiguous base tensor")
-    geometry = (tuple(self.shape), self.stride(), self.storage_offset() - base.storage_offset())
-    node = Node(_copy_slices_backward, "CopySlices", (base, result), ctx=(geometry, base))
+    node = Node(_copy_slices_backward, "CopySlices", (base, result),
+                ctx=(_positions_in_base(self, base), tuple(base.shape)))
     base.grad_fn, base._out_nr, base._rg = node, 0, True
-    from .shape import _view_of_base
+    from .shape import refresh_view
 
-    _view_of_base(self, base, geometry)
+    refresh_view(self)  # the view itself now reads from the base's new graph
+
+
+def _positions_in_base(view: Tensor, base: Tensor) -> Tensor:
+    """For each element of ``view``, its index in ``base`` flattened (any strides, any offset)."""
+    from .._dtype import int64
+    from ..autograd.grad_mode import no_grad
+    from .creation import arange, full
+    from .shape import _strided_indices
+
+    with no_grad():
+        base_at = _strided_indices(tuple(base.shape), base.stride(), base.storage_offset(),
+                                   base.device).reshape(-1)  # storage position of each element
+        view_at = _strided_indices(tuple(view.shape), view.stride(), view.storage_offset(),
+                                   base.device)
+        size = int(base_at.max()) + 1 if base_at.numel() else 1
+        lookup = full((size,), -1, dtype=int64, device=base.device)
+        lookup[base_at] = arange(base.numel(), device=base.device)
+        return lookup[view_at]
 
 
 def _identity_node(result: Tensor):
-    node = Node(lambda n, g: (g,), result.grad_fn.name() if result.grad_fn else "CopyBackwards",
+    return Node(lambda n, g: (g,), result.grad_fn.name() if result.grad_fn else "CopyBackwards",
                 (result,))
-    return node
 
 
 def _copy_slices_backward(node, grad):
-    (shape, strides, offset), base = node.ctx
-    from .creation import zeros
-
-    with_graph = state.grad_enabled
-    mask = zeros(grad.shape, dtype=grad.dtype, device=grad.device)
-    prev = state.grad_enabled
-    state.grad_enabled = False
-    try:
-        mask.as_strided(shape, strides, offset).fill_(1)
-    finally:
-        state.grad_enabled = prev
-    g = grad.contiguous()
-    grad_base = g * (1 - mask) if with_graph else g - g * mask
-    return grad_base, g.as_strided(shape, strides, offset)
+    positions, base_shape = node.ctx
+    flat = grad.reshape(-1)
+    grad_base = flat.index_put((positions.reshape(-1),), 0.0).reshape(base_shape)
+    return grad_base, flat[positions]
 
 
 def _any_rg(args) -> bool:
@@ -109,10 +113,9 @@ def _base_rg(t: Tensor) -> bool:
 
 
 def _type_name(dt) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
-            "bfloat16": "BFloat16", "complex64": "ComplexFloat",
-            "complex128": "ComplexDouble"}[dt.name]
+    from .._dtype import LEGACY_NAMES
+
+    return LEGACY_NAMES[dt.name]
 
 
 def inplace_variant(op, name: str):

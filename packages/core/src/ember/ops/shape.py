@@ -24,15 +24,6 @@ def make_view(self: Tensor, data, backward=None, ctx=None, name="ViewBackward0")
     return out
 
 
-def _view_of_base(view: Tensor, base: Tensor, geometry) -> None:
-    """Re-point ``view``'s graph edge at ``base`` after an in-place write (CopySlices)."""
-    view.grad_fn = None
-    shape, strides, offset = geometry
-    node_src = base.as_strided(shape, strides, offset + base.storage_offset())
-    view.grad_fn, view._out_nr, view._rg = node_src.grad_fn, 0, True
-    view._vv = view._vc[0]
-
-
 def refresh_view(view: Tensor) -> None:
     """A view whose base was changed in place (through another view) since the view's grad_fn
     was made: its gradient now flows to the base's new graph, as an as_strided of the base

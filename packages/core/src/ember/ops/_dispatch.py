@@ -66,12 +66,14 @@ def composite(name: str, backward=None):
             fast = x._be.kernels.get(name) if isinstance(x, Tensor) else None
             if fast is not None:
                 tensors = (x,) + tuple(a for a in args if isinstance(a, Tensor))
+                for t in tensors[1:]:
+                    check_same_device(x, t, name)
                 grad = needs_grad(*tensors)
                 if not grad or backward is not None:
                     arrays = [a._data if isinstance(a, Tensor) else a for a in args]
                     out = wrap(fast(x._data, *arrays, **kwargs), x)
                     if grad:
-                        record(out, backward, _node_name(name), tensors, tensors, kwargs)
+                        record(out, backward, node_name(name), tensors, tensors, kwargs)
                     return out
             return decomposition(x, *args, **kwargs)
 
@@ -82,7 +84,8 @@ def composite(name: str, backward=None):
     return decorate
 
 
-def _node_name(name: str) -> str:
+def node_name(name: str) -> str:
+    """PyTorch's name for an op's backward node: ``index_select`` → ``IndexSelectBackward0``."""
     return "".join(p.capitalize() for p in name.split("_")) + "Backward0"
 
 

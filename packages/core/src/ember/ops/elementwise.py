@@ -17,6 +17,7 @@ from ._dispatch import (
     float_dtype_for,
     kernel,
     missing_kernel,
+    node_name,
     promote,
     record,
 )
@@ -38,15 +39,11 @@ def sum_to(g: Tensor, shape) -> Tensor:
     return out.reshape(shape) if lead or out.shape != shape else out
 
 
-def _name(name: str) -> str:
-    return "".join(p.capitalize() for p in name.split("_")) + "Backward0"
-
-
 # ---- unary ------------------------------------------------------------------------------------
 
 def unary(name, backward=None, save="x", to_float=True, decomposition=None):
     """Declare a unary op. ``save``: what backward needs, the input ("x") or the output ("out")."""
-    node_name = _name(name)
+    backward_name = node_name(name)
 
     def op(input, *, out=None):
         x = input
@@ -62,7 +59,7 @@ def unary(name, backward=None, save="x", to_float=True, decomposition=None):
             result = wrap(k(x._data), x)
             if grad and backward is not None:
                 saved = (x,) if save == "x" else (result,) if save == "out" else ()
-                record(result, backward, node_name, (x,), saved)
+                record(result, backward, backward_name, (x,), saved)
         return result if out is None else write_out(out, result)
 
     op.__name__ = op.__qualname__ = name
@@ -243,7 +240,7 @@ def binary(name, backward=None, result="same", save=True):
     ``result``: "same" (promoted dtype), "float" (ints become the default float: div, atan2),
     "bool" (comparisons and logical ops: not differentiable).
     """
-    node_name = _name(name)
+    backward_name = node_name(name)
 
     def op(input, other, *, out=None):
         a, b = input, other
@@ -267,7 +264,7 @@ def binary(name, backward=None, result="same", save=True):
             inputs = (a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
             saved = tuple(i if i is not None else _scalar_tensor(s, t)
                           for i, s in zip(inputs, (a, b))) if save else ()
-            record(res, backward, node_name, inputs, saved,
+            record(res, backward, backward_name, inputs, saved,
                    (_shape(a), _shape(b)))
         return res if out is None else write_out(out, res)
 

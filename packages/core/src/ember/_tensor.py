@@ -12,6 +12,7 @@ import numpy as np
 from ._device import device as _device_cls
 from ._dtype import _FROM_NP, LEGACY_NAMES, from_numpy_dtype
 from .autograd import graph as _graph
+from .autograd.engine import run_backward
 from .autograd.grad_mode import state as _grad_state
 from .autograd.graph import AccumulateGrad, RemovableHandle
 
@@ -165,9 +166,10 @@ class Tensor:
             # the common `loss.backward()`: skip the general argument handling
             if self._data.shape and self.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            from .autograd import _one_like, run_backward
-
-            run_backward((self,), (_one_like(self),), bool(retain_graph), False)
+            ones = self._be.kernels["full"](self._data.shape, 1, self._data.dtype,
+                                            self._device.index)
+            seed = wrap(ones, self)
+            run_backward((self,), (seed,), bool(retain_graph), False)
             return
         from .autograd import backward
 

@@ -247,25 +247,22 @@ def binary(name, backward=None, result="same", save=True):
         if type(a) is not Tensor or type(b) is not Tensor or a._data.dtype != b._data.dtype \
                 or a._device is not b._device:
             a, b = promote(a, b, name)
-        t = a if isinstance(a, Tensor) else b
+        ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+        t = a if ta else b
         if result == "float" and t._data.dtype.kind in "biu":
-            a = a.to(_FLOAT("f")) if isinstance(a, Tensor) else a
-            b = b.to(_FLOAT("f")) if isinstance(b, Tensor) else b
-            t = a if isinstance(a, Tensor) else b
-        try:
-            k = t._be.kernels[name]
-        except KeyError:
-            raise missing_kernel(name, t._be) from None
-        data = k(a._data if type(a) is Tensor or isinstance(a, Tensor) else a,
-                 b._data if type(b) is Tensor or isinstance(b, Tensor) else b)
-        res = wrap(data, t)
-        if state.grad_enabled and backward is not None and \
-                ((isinstance(a, Tensor) and a._rg) or (isinstance(b, Tensor) and b._rg)):
-            inputs = (a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
-            saved = tuple(i if i is not None else _scalar_tensor(s, t)
-                          for i, s in zip(inputs, (a, b))) if save else ()
-            record(res, backward, backward_name, inputs, saved,
-                   (_shape(a), _shape(b)))
+            a = a.to(_FLOAT("f")) if ta else a
+            b = b.to(_FLOAT("f")) if tb else b
+            t = a if ta else b
+        k = t._be.kernels.get(name)
+        if k is None:
+            raise missing_kernel(name, t._be)
+        res = wrap(k(a._data if ta else a, b._data if tb else b), t)
+        if backward is not None and state.grad_enabled and ((ta and a._rg) or (tb and b._rg)):
+            # a Python scalar operand has no edge; its value is saved as a tensor when needed
+            saved = (a if ta else _scalar_tensor(a, t), b if tb else _scalar_tensor(b, t)) \
+                if save else ()
+            record(res, backward, backward_name, (a if ta else None, b if tb else None), saved,
+                   (a._data.shape if ta else (), b._data.shape if tb else ()))
         return res if out is None else write_out(out, res)
 
     op.__name__ = op.__qualname__ = name

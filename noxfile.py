@@ -74,20 +74,14 @@ def tests(session: nox.Session) -> None:
         # Not editable, so its entry points are registered exactly as a user's install would.
         # --no-deps: its dependency (ember-core) is already installed from this checkout.
         session.install("--no-deps", str(ROOT / FAKE_BACKEND))
-    if not any((ROOT / "tests").glob("**/test_*.py")):
-        # pytest exits 5 when it collects nothing; an empty suite is not a failure here.
-        session.skip("no test files under tests/ yet")
     session.run("pytest", str(ROOT / "tests"), *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """Train the small MLP example with ember core alone."""
-    script = ROOT / "examples" / "train_mlp.py"
-    if not script.is_file():
-        session.error(f"{script.relative_to(ROOT)} does not exist yet")
     _install_core(session)
-    session.run("python", str(script), *session.posargs)
+    session.run("python", str(ROOT / "examples" / "train_mlp.py"), *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -45,7 +45,7 @@ def is_complex(input: Tensor) -> bool:
     return input.dtype.is_complex
 
 
-_LAZY_MODULES = {"linalg", "fft", "special", "testing"}
+_LAZY_MODULES = {"linalg", "fft", "special", "testing", "nn"}
 
 
 def __getattr__(name: str):

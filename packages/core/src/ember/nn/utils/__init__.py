@@ -1,0 +1,1 @@
+"""``ember.nn.utils``: gradient clipping, parameter/vector conversion and RNN sequence packing."""

@@ -45,7 +45,15 @@ def is_complex(input: Tensor) -> bool:
     return input.dtype.is_complex
 
 
-_LAZY_MODULES = {"linalg", "fft", "special", "testing", "nn"}
+_LAZY_MODULES = {"linalg", "fft", "special", "testing", "nn", "amp", "utils"}
+# top-level names that live in lazily imported modules: name → (module, attribute)
+_LAZY_ATTRS = {
+    "autocast": ("ember.amp", "autocast"),
+    "is_autocast_enabled": ("ember.amp", "is_autocast_enabled"),
+    "get_autocast_dtype": ("ember.amp", "get_autocast_dtype"),
+    "save": ("ember.serialization", "save"),
+    "load": ("ember.serialization", "load"),
+}
 
 
 def __getattr__(name: str):
@@ -55,6 +63,11 @@ def __getattr__(name: str):
         import importlib
 
         return importlib.import_module(f"ember.{name}")
+    if name in _LAZY_ATTRS:
+        import importlib
+
+        module, attr = _LAZY_ATTRS[name]
+        return getattr(importlib.import_module(module), attr)
     if not name.startswith("_"):
         ns = _backend_namespace(name)
         if ns is not None:

@@ -114,6 +114,14 @@ def _nonzero(x):
         np.zeros((int(bool(x)), 0), np.int64)
 
 
+def _matmul(a, b):
+    """NumPy matmul; half-precision operands multiply in float32 (BLAS, and float32 accumulation
+    like PyTorch's) and the result is cast back to their dtype."""
+    if a.dtype.itemsize == 2 and a.dtype.kind in "fV":
+        return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
+    return np.matmul(a, b)
+
+
 def _full(shape, value, dtype, index):
     out = np.empty(shape, dtype)  # empty + fill: np.full's Python wrapper costs a microsecond
     out.fill(value)
@@ -246,7 +254,7 @@ class CPUBackend(Backend):
                  contiguous=lambda x: np.array(x, order="C", copy=True),
                  cat=lambda xs, dim: np.concatenate(xs, axis=dim))
         k.update(index=_index, index_put=_index_put, copy_=_copy_,
-                 nonzero=_nonzero, matmul=np.matmul)
+                 nonzero=_nonzero, matmul=_matmul)
         k.update(full=_full,
                  arange=lambda start, end, step, dtype, index: np.arange(start, end, step, dtype))
         # fast paths (non-primitive ops that NumPy does in one call)

@@ -10,6 +10,7 @@ import math
 
 from .._dtype import default_for_kind
 from .._tensor import Tensor, tensor_method, wrap
+from ..amp import state as amp
 from ..autograd.grad_mode import state
 from ._dispatch import (
     as_tensor_like,
@@ -41,14 +42,23 @@ def sum_to(g: Tensor, shape) -> Tensor:
 
 # ---- unary ------------------------------------------------------------------------------------
 
+# unary ops that autocast runs in float32 (PyTorch's list: precision-hungry functions)
+_AUTOCAST_FP32 = {"exp", "expm1", "log", "log1p", "log2", "log10", "reciprocal", "rsqrt", "tan",
+                  "sinh", "cosh", "asin", "acos", "erfinv"}
+
+
 def unary(name, backward=None, save="x", to_float=True, decomposition=None):
     """Declare a unary op. ``save``: what backward needs, the input ("x") or the output ("out")."""
     backward_name = node_name(name)
+
+    fp32_under_autocast = name in _AUTOCAST_FP32
 
     def op(input, *, out=None):
         x = input
         if to_float and x._data.dtype.kind in "biu":
             x = x.to(default_for_kind("f"))
+        if fp32_under_autocast and amp.state.active:
+            (x,) = amp.full(x)
         k = x._be.kernels.get(name)
         grad = x._rg and state.grad_enabled
         if k is None or (grad and backward is None and decomposition is not None):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from .._tensor import Tensor, _wrap_dim, tensor_method, wrap
+from ..amp import state as amp
 from ..autograd.grad_mode import state
 from ._dispatch import as_tensor_like, check_same_device, kernel, record
 from .elementwise import sum_to
@@ -117,6 +118,8 @@ def matmul(input, other, *, out=None) -> Tensor:
     Shape: (*, n, k) @ (*, k, m) -> (*, n, m); (n, k) @ (k,) -> (n,); (k,) @ (k,) -> ().
     """
     a, b = _as_tensors(input, other)
+    if amp.state.active:
+        a, b = amp.lower(a, b)  # matmul is on autocast's lower-precision list
     check_same_device(a, b, "matmul")
     _check_dtypes(a, b)
     _check_matmul_shapes(a, b)

@@ -8,6 +8,7 @@ CPU backend does, in ``ember/backends/cpu_special.py``); otherwise the decomposi
 from __future__ import annotations
 
 from .._tensor import Tensor, _wrap_dim, tensor_method, wrap
+from ..amp import state as amp
 from ._dispatch import needs_grad, record
 from .elementwise import where
 
@@ -41,6 +42,8 @@ def _log_softmax_backward(node, g):
 def _normalized(name: str, decomposition, backward, node_name: str):
     def op(input: Tensor, dim: int, dtype=None) -> Tensor:
         x = input if dtype is None else input.to(dtype)
+        if amp.state.active and dtype is None:
+            (x,) = amp.full(x)  # softmax is on autocast's float32 list
         if not (x.dtype.is_floating_point or x.dtype.is_complex):
             kind = x.type().rsplit(".", 1)[-1][:-len("Tensor")]
             raise RuntimeError(f'"{name}_lastdim_kernel_impl" not implemented for \'{kind}\'')

@@ -326,7 +326,7 @@ class Module:
         for m in self.children():
             m._apply(fn)
         with no_grad():
-            for key, param in self._parameters.items():
+            for param in self._parameters.values():
                 if param is None:
                     continue
                 new = fn(param)

@@ -6,10 +6,10 @@ packages it needs from this checkout and runs one thing:
     nox -s tests   # install every package (+ its [test] extra) and run pytest on tests/
     nox -s demo    # install ember-core and run examples/train_mlp.py
     nox -s lint    # ruff check (nox -s lint -- PATHS to check only some paths)
-    nox -s bench   # ember vs PyTorch (when installable) benchmarks, single thread
+    nox -s bench   # every benchmarks/bench_*.py: ember vs PyTorch (when installable), 1 thread
 
 Extra arguments after ``--`` go to the underlying tool, e.g. ``nox -s tests -- -k autograd -x``
-or ``nox -s bench -- --json results.json``.
+or ``nox -s bench -- bench_core.py --json results.json`` (one script, with its arguments).
 """
 
 from __future__ import annotations
@@ -100,4 +100,9 @@ def bench(session: nox.Session) -> None:
         session.install(TORCH_REQUIREMENT)
     except nox.command.CommandFailed:
         session.warn(f"could not install {TORCH_REQUIREMENT}; benchmarking ember alone")
-    session.run("python", str(ROOT / "benchmarks" / "bench_core.py"), *session.posargs)
+    if session.posargs:  # nox -s bench -- bench_train.py --json out.json
+        script, *rest = session.posargs
+        session.run("python", str(ROOT / "benchmarks" / script), *rest)
+        return
+    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+        session.run("python", str(script))

@@ -45,7 +45,7 @@ def is_complex(input: Tensor) -> bool:
     return input.dtype.is_complex
 
 
-_LAZY_MODULES = {"linalg", "fft", "special", "testing", "nn", "amp", "utils"}
+_LAZY_MODULES = {"linalg", "fft", "special", "testing", "nn", "amp", "utils", "optim"}
 # top-level names that live in lazily imported modules: name → (module, attribute)
 _LAZY_ATTRS = {
     "autocast": ("ember.amp", "autocast"),

@@ -7,7 +7,17 @@ import math
 import numpy as np
 
 from ..ops.primitives import BINARY, UNARY
-from . import cpu_fft, cpu_linalg, cpu_special, hookimpl
+from . import (
+    cpu_attention,
+    cpu_conv,
+    cpu_fft,
+    cpu_inplace,
+    cpu_linalg,
+    cpu_nn_basic,
+    cpu_norm,
+    cpu_special,
+    hookimpl,
+)
 from .backend import Backend
 
 _nv = np.lib.stride_tricks
@@ -265,10 +275,14 @@ class CPUBackend(Backend):
                  isfinite=np.isfinite, cummax=lambda x, dim: np.maximum.accumulate(x, axis=dim),
                  cummin=lambda x, dim: np.minimum.accumulate(x, axis=dim))
         k.update(cpu_fft.KERNELS)
+        k.update(cpu_conv.KERNELS)
+        k.update(cpu_attention.KERNELS)
         k.update(cpu_special.KERNELS)
         k.update(cpu_linalg.KERNELS)
+        k.update(cpu_norm.KERNELS)
+        k.update(cpu_nn_basic.KERNELS)
         k["relu"] = lambda x: np.maximum(x, 0)
-        k["add_"] = lambda a, b: np.add(a, b, out=a)  # gradient accumulation in place
+        k.update(cpu_inplace.KERNELS)  # add_, mul_, addcmul_…: write into the first array
         for name in _MAY_WARN:  # PyTorch returns inf/nan silently; so does ember
             k[name] = _quiet(k[name])
         for name in (*UNARY, *BINARY, "where", "relu", "expm1", "log1p", "tan", "sinh", "cosh",

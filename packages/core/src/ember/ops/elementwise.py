@@ -561,6 +561,10 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     return input + value * tensor1 / tensor2
 
 
+for _n in ("add", "sub", "lerp", "addcmul", "addcdiv", "clamp"):  # names of in-place fast paths
+    globals()[_n].op_name = _n
+
+
 @tensor_method
 def hypot(input, other):
     return (input * input + other * other).sqrt()

@@ -23,13 +23,45 @@ def check_inplace_allowed(self: Tensor) -> None:
 
 
 def apply_inplace(op, self: Tensor, *args, **kwargs) -> Tensor:
-    """Run ``op(self, *args)`` out of place, then write the result into ``self``."""
+    """Run ``op(self, *args)`` out of place, then write the result into ``self``.
+
+    Without a graph to record, a backend kernel named ``<op>_`` (``add_``, ``addcmul_``…)
+    writes into ``self`` directly instead: no temporary, no copy (optimizer steps live here).
+    """
     check_inplace_allowed(self)
     tracked = state.grad_enabled and (self._rg or _any_rg(args) or _base_rg(self))
+    if not tracked and _try_fast_inplace(op, self, args, kwargs):
+        return self
     # the op's backward may need the old value of self: give it a copy that stays unchanged
     src = self.clone() if tracked and self._rg else self
     result = op(src, *args, **kwargs)
     return assign(self, result, tracked)
+
+
+def _try_fast_inplace(op, self: Tensor, args, kwargs) -> bool:
+    name = getattr(op, "op_name", None)
+    fast = self._be.kernels.get(name + "_") if name else None
+    if fast is None:
+        return False
+    if "alpha" in kwargs and name in ("add", "sub"):  # add_(other, alpha=a): other * a first
+        kwargs = dict(kwargs)
+        alpha = kwargs.pop("alpha")
+        if alpha != 1:
+            args = (args[0] * alpha,) + args[1:]
+    arrays = []
+    for a in args:
+        if isinstance(a, Tensor):
+            if a._device != self._device:
+                return False
+            arrays.append(a._data)
+        else:
+            arrays.append(a)
+    try:
+        fast(self._data, *arrays, **kwargs)
+    except (TypeError, ValueError):  # NumPy refused (dtype/broadcast): let the generic path
+        return False  # raise PyTorch's error
+    self._bump_version()
+    return True
 
 
 def assign(self: Tensor, result: Tensor, tracked: bool | None = None) -> Tensor:

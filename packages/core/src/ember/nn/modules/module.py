@@ -505,7 +505,7 @@ class Module:
         if errors:
             raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
                 type(self).__name__, "\n\t".join(errors)))
-        return _IncompatibleKeys(missing if strict else [], unexpected if strict else [])
+        return _IncompatibleKeys(missing, unexpected)  # reported with strict=False too
 
     def register_state_dict_post_hook(self, hook) -> RemovableHandle:
         handle = RemovableHandle(self._state_dict_hooks)
@@ -629,12 +629,14 @@ class _BackwardHooks:
         self.module = module
         self.grad_output = None
         self.n_inputs = 0
+        self.inputs_wrapped = False
 
     def wrap_inputs(self, args):
         tensors = [a for a in args if isinstance(a, Tensor)]
         self.n_inputs = len(tensors)
         if not any(t.requires_grad for t in tensors):
             return args
+        self.inputs_wrapped = True
         wrapped = iter(_Identity.apply(self._on_grad_input, *tensors))
         return tuple(next(wrapped) if isinstance(a, Tensor) else a for a in args)
 
@@ -655,6 +657,9 @@ class _BackwardHooks:
             if result is not None:
                 grads = tuple(result)
         self.grad_output = grads
+        if not self.inputs_wrapped:  # no input needs a gradient: PyTorch still calls the hooks
+            for hook in self.module._backward_hooks.values():
+                hook(self.module, (None,) * self.n_inputs, grads)
         return grads
 
     def _on_grad_input(self, grads):

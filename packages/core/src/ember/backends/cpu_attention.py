@@ -1,0 +1,60 @@
+"""CPU fast path of ``scaled_dot_product_attention``: NumPy, computed in place.
+
+The scores are made by one batched GEMM and turned into probabilities inside the same buffer
+(mask, max-shift, exp, normalise: no temporaries of the scores' size), then one more GEMM gives
+the output. The probabilities are returned too: the backward (in ember ops) reuses them.
+It matches ``ember.nn.functional.attention._attention_decomposition``, including the "safe
+softmax" of fully masked rows (zeros, not NaN).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _causal_blocked(L: int, S: int) -> np.ndarray:
+    """True above the top-left aligned diagonal (``ones(L, S).tril()`` is the allowed part)."""
+    return np.arange(S)[None, :] > np.arange(L)[:, None]
+
+
+def _scores(q, k, mask, scale, is_causal):
+    s = np.matmul(q, np.swapaxes(k, -1, -2))
+    s *= s.dtype.type(scale)
+    if mask is not None:
+        if mask.dtype == np.bool_:
+            if np.broadcast_shapes(s.shape, mask.shape) != s.shape:
+                s = np.broadcast_to(s, np.broadcast_shapes(s.shape, mask.shape)).copy()
+            np.copyto(s, -np.inf, where=~mask)
+        elif np.broadcast_shapes(s.shape, mask.shape) == s.shape:
+            s += mask
+        else:
+            s = s + mask
+    if is_causal:
+        np.copyto(s, -np.inf, where=_causal_blocked(s.shape[-2], s.shape[-1]))
+    return s
+
+
+def _softmax_inplace(s):
+    m = np.max(s, axis=-1, keepdims=True)
+    mask_free = bool(np.isfinite(m).all())
+    if mask_free:
+        s -= m
+    else:  # rows with every key masked: shift by 0 → exp gives zeros → probabilities 0
+        s -= np.where(np.isfinite(m), m, 0)
+    np.exp(s, out=s)
+    d = np.sum(s, axis=-1, keepdims=True)
+    if not mask_free:
+        d[d == 0] = 1
+    s /= d
+    return s
+
+
+def sdpa(q, k, v, mask=None, drop=None, *, scale, is_causal=False):
+    """-> (output, probabilities)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        p = _softmax_inplace(_scores(q, k, mask, scale, is_causal))
+    out = np.matmul(p if drop is None else p * drop, v)
+    return out, p
+
+
+KERNELS = {"scaled_dot_product_attention": sdpa}

@@ -1,0 +1,201 @@
+"""CPU fast paths of convolution, its two adjoints, im2col/col2im and max pooling (NumPy arrays).
+
+Convolution is im2col + ONE batched GEMM: the windows of the padded input are copied once, through
+a strided view, into a contiguous ``(N, G, Cg·K, L)`` buffer (K kernel taps, L output positions)
+and multiplied by the ``(G, Cout/G, Cg·K)`` weight in a single ``np.matmul`` call, which writes the
+``(N, Cout, L)`` result straight into NCHW order. The weight gradient builds the column buffer
+with the batch folded into the GEMM's inner dimension ``(G, Cg·K, N·L)`` so that it is again one
+GEMM; the input gradient is one GEMM followed by col2im, a scatter-add done as one strided
+``+=`` per kernel tap (a loop over the K taps, never over pixels or batch elements).
+
+Names and keyword arguments are those of the composites in ``ember/nn/functional/conv.py`` and
+``pooling.py``; ``padding`` is a tuple of ``(before, after)`` pairs per spatial dim (negative
+values crop).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_as_strided = np.lib.stride_tricks.as_strided
+
+
+def out_size(n: int, lo: int, hi: int, k: int, s: int, d: int) -> int:
+    return (n + lo + hi - d * (k - 1) - 1) // s + 1
+
+
+def _pad(x: np.ndarray, pads, value=0.0) -> np.ndarray:
+    """``x`` (N, C, *spatial) padded with ``value`` by ``pads`` ((lo, hi) per spatial dim)."""
+    crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pads, x.shape[2:]))
+    x = x[(slice(None), slice(None)) + crop]
+    if all(lo <= 0 and hi <= 0 for lo, hi in pads):
+        return x
+    shape = x.shape[:2] + tuple(n + max(lo, 0) + max(hi, 0) for (lo, hi), n in
+                                zip(pads, x.shape[2:]))
+    out = np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(max(lo, 0), max(lo, 0) + n) for (lo, _), n
+                                           in zip(pads, x.shape[2:]))] = x
+    return out
+
+
+def _windows(xp: np.ndarray, groups: int, k, stride, dilation, o) -> np.ndarray:
+    """The strided view (N, G, Cg, *k, *o) of the padded input's windows (no copy)."""
+    n, c = xp.shape[:2]
+    st = xp.strides
+    shape = (n, groups, c // groups, *k, *o)
+    strides = (st[0], st[1] * (c // groups), st[1],
+               *(di * sti for di, sti in zip(dilation, st[2:])),
+               *(si * sti for si, sti in zip(stride, st[2:])))
+    return _as_strided(xp, shape, strides, writeable=False)
+
+
+def _geometry(x_shape, k, stride, padding, dilation):
+    return tuple(out_size(n, lo, hi, kk, s, d) for n, (lo, hi), kk, s, d in
+                 zip(x_shape[2:], padding, k, stride, dilation))
+
+
+def im2col_batch_major(x, k, stride, padding, dilation, groups):
+    """Columns (N, G, Cg·K, L) of ``x`` (N, C, *spatial)."""
+    o = _geometry(x.shape, k, stride, padding, dilation)
+    win = _windows(_pad(x, padding), groups, k, stride, dilation, o)
+    n, g, cg = win.shape[:3]
+    cols = np.empty(win.shape, x.dtype)
+    np.copyto(cols, win)
+    return cols.reshape(n, g, cg * math.prod(k), math.prod(o)), o
+
+
+def im2col_channel_major(x, k, stride, padding, dilation, groups):
+    """Columns (G, Cg·K, N·L): the batch inside the GEMM's inner dimension."""
+    o = _geometry(x.shape, k, stride, padding, dilation)
+    win = _windows(_pad(x, padding), groups, k, stride, dilation, o)
+    nd = len(k)
+    n, g, cg = win.shape[:3]
+    win = win.transpose(1, 2, *range(3, 3 + nd), 0, *range(3 + nd, 3 + 2 * nd))
+    cols = np.empty(win.shape, x.dtype)
+    np.copyto(cols, win)
+    return cols.reshape(g, cg * math.prod(k), n * math.prod(o))
+
+
+def convolution(x, w, b, *, stride, padding, dilation, groups):
+    """Cross-correlation of ``x`` (N, C, *s) with ``w`` (Cout, C/G, *k), plus ``b`` (Cout,)."""
+    k = w.shape[2:]
+    cols, o = im2col_batch_major(x, k, stride, padding, dilation, groups)
+    cout = w.shape[0]
+    wm = w.reshape(groups, cout // groups, -1)
+    y = np.matmul(wm[0], cols[:, 0]) if groups == 1 else np.matmul(wm, cols)
+    y = y.reshape(x.shape[0], cout, *o)
+    if b is not None:
+        y += b.reshape((cout,) + (1,) * len(k))
+    return y
+
+
+def convolution_backward_weight(x, g, *, weight_size, stride, padding, dilation, groups):
+    """d(conv)/d(weight) contracted with ``g`` (N, Cout, *o): a correlation of x and g."""
+    k = tuple(weight_size[2:])
+    cols = im2col_channel_major(x, k, stride, padding, dilation, groups)
+    n, cout = g.shape[:2]
+    gt = g.reshape(n, groups, cout // groups, -1).transpose(1, 2, 0, 3)
+    gt = np.ascontiguousarray(gt).reshape(groups, cout // groups, -1)
+    return np.matmul(gt, cols.transpose(0, 2, 1)).reshape(weight_size)
+
+
+def col2im(cols, out_shape, k, stride, padding, dilation):
+    """Sum the columns ``cols`` (N, C, *k, *o) back into an (N, C, *spatial) image whose
+    padded version the windows were taken from (``padding``: the ``before`` pads)."""
+    nd = len(k)
+    o = cols.shape[2 + nd:]
+    full = tuple((oo - 1) * s + d * (kk - 1) + 1 for oo, s, d, kk in zip(o, stride, dilation, k))
+    start = tuple(min(0, -lo) for lo in padding)
+    end = tuple(max(f, n - lo) for f, n, lo in zip(full, out_shape[2:], padding))
+    # the buffer spans both the windows' reach and the requested output region
+    buf = np.zeros(cols.shape[:2] + tuple(e - s for s, e in zip(start, end)), cols.dtype)
+    for tap in np.ndindex(*k):
+        sl = tuple(slice(t * d - s0, t * d - s0 + st * (oo - 1) + 1, st)
+                   for t, d, s0, st, oo in zip(tap, dilation, start, stride, o))
+        view = buf[(slice(None), slice(None)) + sl]
+        np.add(view, cols[(slice(None), slice(None)) + tap], out=view)
+    crop = tuple(slice(lo - s0, lo - s0 + n) for lo, s0, n in zip(padding, start, out_shape[2:]))
+    return buf[(slice(None), slice(None)) + crop]
+
+
+def convolution_backward_input(g, w, *, input_size, stride, padding, dilation, groups):
+    """The adjoint of convolution in its input (= transposed convolution): ``g`` (N, Cout, *o)
+    to (N, C, *input_size); ``padding`` holds the forward's ``before`` pads."""
+    n, cout = g.shape[:2]
+    k = w.shape[2:]
+    cg = w.shape[1]
+    o = g.shape[2:]
+    wm = w.reshape(groups, cout // groups, -1).transpose(0, 2, 1)  # (G, Cg·K, Cout/G)
+    gm = g.reshape(n, groups, cout // groups, -1)
+    cols = np.matmul(wm[0], gm[:, 0]) if groups == 1 else np.matmul(wm, gm)
+    cols = cols.reshape(n, groups * cg, *k, *o)
+    img = col2im(cols, (n, groups * cg, *input_size), k, stride, padding, dilation)
+    return img
+
+
+def unfold(x, *, kernel_size, dilation, padding, stride):
+    """``nn.functional.unfold`` of (N, C, *s): (N, C·K, L)."""
+    cols, _ = im2col_batch_major(x, kernel_size, stride, padding, dilation, 1)
+    return cols[:, 0]
+
+
+def fold(cols, *, output_size, kernel_size, dilation, padding, stride):
+    """``nn.functional.fold``: (N, C·K, L) summed into (N, C, *output_size)."""
+    n = cols.shape[0]
+    k = tuple(kernel_size)
+    o = tuple(out_size(s, lo, hi, kk, st, d) for s, (lo, hi), kk, st, d in
+              zip(output_size, padding, k, stride, dilation))
+    c = cols.shape[1] // math.prod(k)
+    img = col2im(cols.reshape(n, c, *k, *o), (n, c, *output_size), k, stride,
+                 tuple(lo for lo, _ in padding), dilation)
+    return np.ascontiguousarray(img)
+
+
+def max_pool(x, *, kernel_size, stride, padding, dilation):
+    """Window maxima of (N, C, *s) and their flat indices into each input plane (PyTorch's).
+
+    ``padding`` is ((lo, hi), ...) with ``hi`` already including ceil_mode's extra."""
+    k = tuple(kernel_size)
+    nd = len(k)
+    xp = _pad(x, padding, -np.inf)
+    o = _geometry(x.shape, k, stride, padding, dilation)
+    win = _windows(xp, 1, k, stride, dilation, o)[:, 0]  # (N, C, *k, *o)
+    win = win.transpose(0, 1, *range(2 + nd, 2 + 2 * nd), *range(2, 2 + nd))
+    flat = np.ascontiguousarray(win).reshape(*win.shape[:2 + nd], -1)
+    arg = np.argmax(flat, axis=-1)
+    if np.isnan(flat).any():  # NaN wins the max, like PyTorch
+        nan = np.isnan(flat)
+        arg = np.where(nan.any(-1), np.argmax(nan, axis=-1), arg)
+    vals = np.take_along_axis(flat, arg[..., None], -1)[..., 0]
+    # window position + tap offset → input coordinates → flat index in the plane
+    taps = np.unravel_index(arg, k)
+    idx = np.zeros(arg.shape, np.int64)
+    for i in range(nd):
+        shape = [1] * nd
+        shape[i] = o[i]
+        pos = np.arange(o[i]).reshape(shape) * stride[i] - padding[i][0]
+        coord = pos + taps[i] * dilation[i]
+        idx = idx * x.shape[2 + i] + coord
+    return vals, idx
+
+
+def max_pool_backward(g, indices, *, input_size):
+    """Scatter ``g`` (N, C, *o) into zeros (N, C, *input_size) at ``indices`` (summing ties)."""
+    n, c = g.shape[:2]
+    plane = math.prod(input_size)
+    flat_idx = (indices.reshape(n * c, -1) + (np.arange(n * c) * plane)[:, None]).ravel()
+    out = np.bincount(flat_idx, weights=g.ravel(), minlength=n * c * plane)
+    return out.astype(g.dtype, copy=False).reshape(n, c, *input_size)
+
+
+KERNELS = {
+    "convolution": convolution,
+    "convolution_backward_input": convolution_backward_input,
+    "convolution_backward_weight": convolution_backward_weight,
+    "im2col": unfold,
+    "col2im": fold,
+    "max_pool_with_indices": max_pool,
+    "max_pool_backward": max_pool_backward,
+}

@@ -81,15 +81,16 @@ def main() -> None:
     loss_fn = nn.CrossEntropyLoss()
     start = time.perf_counter()
     for epoch in range(args.epochs):
-        running = 0.0
-        for step, (x, y) in enumerate(train_loader):
+        running, steps = 0.0, 0
+        for x, y in train_loader:
             loss = loss_fn(model(x.to(args.device)), y.to(args.device))
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             running += loss.item()
+            steps += 1
         accuracy = evaluate(model, test_loader, args.device)
-        print(f"epoch {epoch + 1}  train loss {running / (step + 1):.4f}  "
+        print(f"epoch {epoch + 1}  train loss {running / steps:.4f}  "
               f"test accuracy {accuracy:.3f}  ({time.perf_counter() - start:.1f} s)")
     ember.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()},
                args.checkpoint)

@@ -832,6 +832,8 @@ def test_dataloader_len_and_many_epochs_do_not_leak():
     assert len(loader) == 3
     for _ in range(3):
         assert [b["y"].tolist() for b in loader] == [[0, 1, 2, 3], [4, 5, 6, 7], [8]]
+    no_read_ahead = DataLoader(Squares(5), batch_size=2, num_workers=2, prefetch_factor=0)
+    assert [b["y"].tolist() for b in no_read_ahead] == [[0, 1], [2, 3], [4]]
     assert _shm_entries() <= before
 
 

@@ -100,12 +100,18 @@ def _view(x, shape):
 
 
 def _as_strided(x, shape, strides, offset):
+    """A view of the root array's memory (the "storage"); NumPy checks it stays in bounds."""
     root = _root(x)
-    flat = root.reshape(-1) if root.flags.c_contiguous else root
     item = x.itemsize
-    start = flat[offset:] if flat.ndim == 1 else flat
-    return _nv.as_strided(start, shape=shape, strides=tuple(s * item for s in strides),
-                          writeable=True)
+    if not (root.flags.c_contiguous and root.flags.writeable):
+        raise ValueError("as_strided needs a contiguous, writable root array on the CPU backend")
+    try:
+        return np.ndarray(tuple(shape), x.dtype, root, offset * item,
+                          tuple(s * item for s in strides))
+    except (TypeError, ValueError) as exc:  # the view would reach outside the buffer
+        raise RuntimeError(f"setStorage: sizes {list(shape)}, strides {list(strides)} and "
+                           f"storage offset {offset} are out of bounds for a storage of "
+                           f"{root.size} elements") from exc
 
 
 def _index_put(x, key, values, accumulate):

@@ -57,4 +57,20 @@ def sdpa(q, k, v, mask=None, drop=None, *, scale, is_causal=False):
     return out, p
 
 
-KERNELS = {"scaled_dot_product_attention": sdpa}
+def sdpa_backward(g, q, k, v, p, drop=None, *, scale):
+    """-> (grad_q, grad_k, grad_v) from the saved probabilities, reusing one scores-sized buffer
+    for the gradient through the softmax."""
+    pd = p if drop is None else p * drop
+    gv = np.matmul(np.swapaxes(pd, -1, -2), g)
+    gs = np.matmul(g, np.swapaxes(v, -1, -2))
+    if drop is not None:
+        gs *= drop
+    row = np.sum(gs * p, axis=-1, keepdims=True)
+    gs -= row
+    gs *= p
+    gs *= gs.dtype.type(scale)
+    return np.matmul(gs, k), np.matmul(np.swapaxes(gs, -1, -2), q), gv
+
+
+KERNELS = {"scaled_dot_product_attention": sdpa,
+           "scaled_dot_product_attention_backward": sdpa_backward}

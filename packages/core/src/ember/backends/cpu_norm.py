@@ -47,42 +47,41 @@ def native_norm(x, weight, bias, axes, eps):
         var.astype(x.dtype, copy=False)
 
 
-def _reduce_to(a, shape):
-    """Sum ``a`` down to the broadcastable ``shape`` (a weight's gradient)."""
-    axes = tuple(i for i, (s, t) in enumerate(zip(a.shape, shape)) if t == 1 and s != 1)
-    return np.add.reduce(a, axis=axes, keepdims=True) if axes else a
-
-
 def native_norm_backward(g, x, weight, mean, invstd, axes, wshape, need_weight, need_bias):
     """(dx, dweight, dbias) of ``native_norm`` with batch statistics (the closed form);
-    the parameter gradients have the broadcast shape ``wshape``."""
+    the parameter gradients have the broadcast shape ``wshape``. Two full-size temporaries."""
     n = _count(x.shape, axes)
+    waxes = tuple(i for i, (s, t) in enumerate(zip(x.shape, wshape)) if t == 1 and s != 1)
     xhat = x - mean
     np.multiply(xhat, invstd, out=xhat)
-    dw = _reduce_to(g * xhat, wshape) if need_weight else None
-    db = _reduce_to(g, wshape) if need_bias else None
-    dxhat = g * weight if weight is not None else g
-    s1 = np.add.reduce(dxhat, axis=axes, keepdims=True) / n
-    s2 = _dot(dxhat, xhat, axes) / n
-    # dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), in place on xhat
-    np.multiply(xhat, -s2 * invstd, out=xhat)
-    xhat += dxhat * invstd
-    xhat -= s1 * invstd
-    return xhat, dw, db
+    dw = _dot(g, xhat, waxes) if need_weight else None
+    db = np.add.reduce(g, axis=waxes, keepdims=True) if need_bias else None
+    dx = g * (weight * invstd) if weight is not None else g * invstd
+    s1 = np.add.reduce(dx, axis=axes, keepdims=True) / n
+    s2 = _dot(dx, xhat, axes) / n  # invstd * mean(dxhat * xhat): invstd is constant there
+    # dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), with dx = invstd * dxhat
+    np.multiply(xhat, s2, out=xhat)
+    dx -= s1
+    dx -= xhat
+    return dx, dw, db
 
 
 def cross_entropy_nll(x, target, weight, ignore_index, label_smoothing):
-    """Per-row cross-entropy of (M, C) logits and (M,) class indices, and each row's
-    logsumexp: (loss, lse). Ignored rows give 0; the reduction happens in the op."""
+    """Per-row cross-entropy of (M, C) logits and (M,) class indices, each row's logsumexp and
+    the summed weight of the non-ignored targets (the 'mean' divisor): (loss, lse, total).
+    Ignored rows give 0; the reduction happens in the op."""
+    valid = target != ignore_index
+    bad = valid & ((target < 0) | (target >= x.shape[1]))
+    if bad.any():
+        raise IndexError(f"Target {target[bad][0]} is out of bounds.")
     m = np.max(x, axis=1, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
     e = np.exp(x - m)
     lse = np.log(np.add.reduce(e, axis=1, keepdims=True)) + m
-    valid = target != ignore_index
     t = np.where(valid, target, 0)
     rows = np.arange(x.shape[0])
     picked = x[rows, t] - lse[:, 0]
-    w_t = weight[t] if weight is not None else np.ones_like(picked)
+    w_t = weight[t] * valid if weight is not None else valid.astype(x.dtype)
     loss = -(w_t * picked)
     if label_smoothing > 0:
         c = x.shape[1]
@@ -91,7 +90,8 @@ def cross_entropy_nll(x, target, weight, ignore_index, label_smoothing):
         else:
             smooth = -(np.add.reduce(x, axis=1) - lse[:, 0] * c)
         loss = (1 - label_smoothing) * loss + smooth * (label_smoothing / c)
-    return np.where(valid, loss, 0).astype(x.dtype, copy=False), lse.astype(x.dtype, copy=False)
+    return np.where(valid, loss, 0).astype(x.dtype, copy=False), \
+        lse.astype(x.dtype, copy=False), np.asarray(w_t.sum(), dtype=x.dtype)
 
 
 def cross_entropy_nll_backward(x, lse, target, weight, coef, ignore_index, label_smoothing):

@@ -5,7 +5,8 @@ softmax, matmul), which runs on every backend. A backend may register a fused ke
 ``scaled_dot_product_attention(q, k, v, mask, drop, *, scale, is_causal) -> (out, probs)`` (the
 CPU backend does, in ``ember/backends/cpu_attention.py``); the attention probabilities it
 returns are saved for the backward, which is written in ember ops (so it runs everywhere and can
-be differentiated again).
+be differentiated again); a backend may also fuse that backward
+(``scaled_dot_product_attention_backward``), used when no double backward is being recorded.
 """
 
 from __future__ import annotations
@@ -63,6 +64,13 @@ def _attention_backward(node, g):
     if state.grad_enabled:  # create_graph: the probabilities as a function of q, k (and mask)
         p = _probs(q, k, mask, scale, is_causal)
     nf = node.next_functions
+    fast = None if state.grad_enabled or len(nf) == 4 else \
+        q._be.kernels.get(_NAME + "_backward")
+    if fast is not None:  # fused on the backend (no double backward needed through it)
+        grads = fast(g._data, q._data, k._data, v._data, p._data,
+                     None if drop is None else drop._data, scale=scale)
+        return tuple(None if f is None else sum_to(wrap(a, g), t.shape)
+                     for a, f, t in zip(grads, nf, (q, k, v)))
     pd = p if drop is None else p * drop
     gv = sum_to(pd.transpose(-2, -1) @ g, v.shape) if nf[2] is not None else None
     if nf[0] is None and nf[1] is None and (len(nf) < 4 or nf[3] is None):

@@ -200,24 +200,15 @@ def _ce_fused(input, target, weight, ignore_index, reduction, label_smoothing, c
     """The fused kernel on (M, C) rows: per-row losses, then the reduction in ember ops."""
     x = input if input.ndim == 2 else input.movedim(1, -1).reshape(-1, c)
     t = target.reshape(-1)
-    valid = t != ignore_index
-    bad = valid & ((t < 0) | (t >= c))
-    if bad.any().item():
-        raise IndexError(f"Target {t[bad][0].item()} is out of bounds.")
     wd = None if weight is None else weight._data
-    loss_data, lse_data = k(x._data, t._data, wd, ignore_index, label_smoothing)
+    loss_data, lse_data, total = k(x._data, t._data, wd, ignore_index, label_smoothing)
     loss = wrap(loss_data, x)
     if needs_grad(x):
         record(loss, _ce_backward, "CrossEntropyLossBackward0", (x,), (x, t),
                (wrap(lse_data, x), weight, ignore_index, label_smoothing))
     if reduction == "none":
         return loss.reshape(target.shape)
-    if reduction == "sum":
-        return loss.sum()
-    tw = valid.to(x.dtype)
-    if weight is not None:
-        tw = weight[where(valid, t, 0)] * tw
-    return loss.sum() / tw.sum()
+    return loss.sum() / wrap(total, x) if reduction == "mean" else loss.sum()
 
 
 def _ce_backward(node, g):

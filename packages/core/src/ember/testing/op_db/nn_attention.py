@@ -3,8 +3,6 @@ a scale, a value size different from the key size, and broadcasting of batch dim
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..opinfo import OpInfo, Sample, arr
 
 
@@ -41,5 +39,3 @@ OPS = [
                                     arr(rng, (2, 5, 2), dt), arr(rng, (3, 5), dt)))],
            gradgrad=True),
 ]
-
-__all__ = ["OPS", "np"]

@@ -342,7 +342,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     def __init__(self, loader: DataLoader) -> None:
         super().__init__(loader)
-        self._prefetch_factor = loader.prefetch_factor
+        # Batches in flight; at least one per worker (``prefetch_factor=0`` means no read-ahead).
+        self._max_outstanding = max(1, loader.prefetch_factor) * self._num_workers
         ctx = loader.multiprocessing_context or multiprocessing.get_context()
         self._shm_prefix = shared_memory.new_prefix()
         self._workers: list = []
@@ -390,7 +391,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 idx, _ = self._get_data()
                 if isinstance(idx, _ResumeIteration):
                     pending -= 1
-        for _ in range(self._prefetch_factor * self._num_workers):
+        for _ in range(self._max_outstanding):
             self._try_put_index()
 
     # ---- receiving -------------------------------------------------------------------------
@@ -401,7 +402,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         if failed:
             pids = ", ".join(str(w.pid) for _, w in failed)
             reasons = "; ".join(_exit_reason(i, w) for i, w in failed)
-            self._shutdown_workers()
+            # No graceful exit: the dead worker may have taken the result queue's lock with it,
+            # and the others would block on it forever.
+            self._shutdown_workers(graceful=False)
             raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly: "
                                f"{reasons}")
 
@@ -467,7 +470,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     # ---- sending ---------------------------------------------------------------------------
     def _try_put_index(self) -> None:
-        if self._shutdown or self._tasks_outstanding >= self._prefetch_factor * self._num_workers:
+        if self._shutdown or self._tasks_outstanding >= self._max_outstanding:
             return
         try:
             index = self._next_index()
@@ -499,8 +502,12 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         shared_memory.release(packed)
         return True
 
-    def _shutdown_workers(self) -> None:
-        """Stop the workers, free every batch still in flight, close the queues. Idempotent."""
+    def _shutdown_workers(self, graceful: bool = True) -> None:
+        """Stop the workers, free every batch still in flight, close the queues. Idempotent.
+
+        ``graceful``: let the workers finish their current batch and exit (for at most
+        ``SHUTDOWN_TIMEOUT`` seconds) before terminating them; otherwise terminate at once.
+        """
         if self._shutdown:
             return
         self._shutdown = True
@@ -509,17 +516,19 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._workers_done_event.set()
             for q in self._index_queues:
                 q.put(None)
+            # A worker that died on its own may have left a half-written message in the result
+            # queue (reading it would block) or held its lock: don't wait for the others then.
+            graceful = graceful and not any(w.exitcode for w in self._workers)
             # Keep reading while the workers exit: they may be blocked flushing results.
-            deadline = time.monotonic() + SHUTDOWN_TIMEOUT
+            deadline = time.monotonic() + (SHUTDOWN_TIMEOUT if graceful else 0.0)
             while any(w.is_alive() for w in self._workers) and time.monotonic() < deadline:
                 self._drain(0.02)
-            killed = False
             for w in self._workers:
                 if w.is_alive():
                     w.terminate()
-                    killed = True
+                    graceful = False
                 w.join(timeout=1.0)
-            if not killed:  # a killed worker may have left a half-written message
+            if graceful:  # every worker exited cleanly: free the batches they left behind
                 while self._drain(0.0):
                     pass
             for q in (*self._index_queues, self._worker_result_queue):

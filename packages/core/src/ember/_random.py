@@ -1,7 +1,8 @@
 """Random numbers: ``Generator``, ``manual_seed`` and the sampling functions.
 
-Samples are drawn on the host by NumPy's Philox generator and copied to the tensor's device, so
-the same seed gives the same numbers on every backend.
+Samples are drawn on the host by NumPy's Philox generator (in float64, then cast) and copied to
+the tensor's device, so the same seed gives the same numbers on every backend and in every
+dtype. (Dropout masks draw float32 directly: only their comparison with ``p`` matters.)
 """
 
 from __future__ import annotations
@@ -97,11 +98,6 @@ def set_rng_state(state: Tensor) -> None:
     default_generator.set_state(state)
 
 
-def _native(dtype):
-    """NumPy samples float32 directly (half the work); other dtypes are cast from float64."""
-    return np.float32 if dtype is _dtype.float32 else np.float64
-
-
 def _gen(generator) -> np.random.Generator:
     return (generator or default_generator)._np
 
@@ -120,14 +116,14 @@ def _place(host: np.ndarray, dtype, device, requires_grad) -> Tensor:
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     """Uniform samples from [0, 1)."""
     dt = dtype or _dtype.get_default_dtype()
-    host = _gen(generator).random(_shape_arg(size), dtype=_native(dt))
+    host = _gen(generator).random(_shape_arg(size))
     return _into(out, _place(host, dt, device, requires_grad))
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     """Standard normal samples."""
     dt = dtype or _dtype.get_default_dtype()
-    host = _gen(generator).standard_normal(_shape_arg(size), dtype=_native(dt))
+    host = _gen(generator).standard_normal(_shape_arg(size))
     return _into(out, _place(host, dt, device, requires_grad))
 
 

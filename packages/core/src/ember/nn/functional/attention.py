@@ -172,14 +172,14 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             mask = mask.to(query.dtype)
     drop = None
     if dropout_p > 0.0:
-        from ..._random import rand
         from ...ops.shape import broadcast_shapes
+        from .dropout import _keep_mask
 
         shape = broadcast_shapes(query.shape[:-1], key.shape[:-2] + (1,))
         shape = shape + (key.shape[-2],)
-        keep = rand(shape, dtype=query.dtype, device=query.device) >= dropout_p
-        drop = keep.to(query.dtype) * (1.0 / (1.0 - dropout_p)) if dropout_p < 1.0 else \
-            keep.to(query.dtype) * 0.0
+        # one host pass: kept entries are 1/(1-p), dropped ones 0 (like F.dropout's mask)
+        drop = _keep_mask(query, dropout_p, shape, 1.0 / (1.0 - dropout_p)) \
+            if dropout_p < 1.0 else _keep_mask(query, 1.0, shape, 0.0)
     return _attention(query, key, value, mask, drop, sc, bool(is_causal))
 
 

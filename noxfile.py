@@ -4,7 +4,7 @@ Every session builds a fresh virtual environment (stdlib ``venv`` + pip), instal
 packages it needs from this checkout and runs one thing:
 
     nox -s tests   # install every package (+ its [test] extra) and run pytest on tests/
-    nox -s demo    # install ember-core and run examples/train_mlp.py
+    nox -s demo    # install ember-core and train examples/train_cnn.py on real MNIST digits
     nox -s lint    # ruff check (nox -s lint -- PATHS to check only some paths)
     nox -s bench   # every benchmarks/bench_*.py: ember vs PyTorch (when installable), 1 thread
 
@@ -79,9 +79,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """Train the small MLP example with ember core alone."""
+    """Train the LeNet example on 5,000 real MNIST digits (nn, optim, DataLoader, save/load)."""
     _install_core(session)
-    session.run("python", str(ROOT / "examples" / "train_mlp.py"), *session.posargs)
+    session.run("python", str(ROOT / "examples" / "train_cnn.py"),
+                "--checkpoint", str(Path(session.create_tmp()) / "lenet_mnist5k.pt"),
+                *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -25,8 +25,13 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+# a memory-measuring subprocess imports only the library it measures (see peak_rss_growth)
+_ONLY = os.environ.get("EMBER_BENCH_ONLY")
 try:
-    import torch
+    import torch  # noqa: E402
+
+    if _ONLY == "ember":
+        raise ImportError
 except ImportError:
     torch = None
 import ember  # noqa: E402
@@ -104,6 +109,36 @@ def transformer_adam(lib):
     return step
 
 
+def mlp_numpy_reference():
+    """The MLP step written by hand in NumPy (forward, backward, SGD-momentum): the floor that
+    NumPy's BLAS sets on this machine."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((128, 784), dtype=np.float32)
+    y = rng.integers(0, 10, 128)
+    w = [rng.standard_normal(s, dtype=np.float32) * 0.05 for s in ((512, 784), (512, 512),
+                                                                   (10, 512))]
+    b = [np.zeros(s[0], np.float32) for s in ((512,), (512,), (10,))]
+    vel = [np.zeros_like(p) for p in w + b]
+
+    def step():
+        h1 = np.maximum(x @ w[0].T + b[0], 0)
+        h2 = np.maximum(h1 @ w[1].T + b[1], 0)
+        logits = h2 @ w[2].T + b[2]
+        p = np.exp(logits - logits.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        p[np.arange(128), y] -= 1
+        g3 = p / 128
+        g2 = (g3 @ w[2]) * (h2 > 0)
+        g1 = (g2 @ w[1]) * (h1 > 0)
+        grads = [g1.T @ x, g2.T @ h1, g3.T @ h2, g1.sum(0), g2.sum(0), g3.sum(0)]
+        for param, v, g in zip(w + b, vel, grads):
+            v *= 0.9
+            v += g
+            param -= 0.01 * v
+
+    return step
+
+
 WORKLOADS = [
     ("MLP 784-512-512-10, b128, SGD-momentum step", mlp_sgd, 0.6),
     ("LeNet CNN, b64, Adam step", cnn_adam, 1.2),
@@ -146,16 +181,17 @@ def seconds_per_step(step, repeat: int) -> float:
 
 
 def peak_rss_growth(lib_name: str, index: int) -> float:
-    """MB by which the max RSS rises over 5 steps, in a fresh interpreter."""
-    code = (f"import sys; sys.argv = ['x']; import benchmarks.bench_train as b, resource, "
-            f"{lib_name} as lib\n"
+    """MB by which the process's max RSS rises over 5 steps (after building the model and its
+    data), in a fresh interpreter that imports only ``lib_name``."""
+    code = (f"import benchmarks.bench_train as b, resource, {lib_name} as lib\n"
             f"step = b.WORKLOADS[{index}][1](lib)\n"
             "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
             "for _ in range(5): step()\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, EMBER_BENCH_ONLY=lib_name)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=root, check=True)
+                         cwd=root, check=True, env=env)
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
@@ -172,6 +208,7 @@ def main() -> None:
     if torch is not None:
         torch.set_num_threads(1)
     limits = threadpool_limits(1) if threadpool_limits else None
+    np.ones((64, 64), np.float32) @ np.ones((64, 64), np.float32)  # load NumPy's BLAS
     if threadpool_info:
         for pool in threadpool_info():
             print(f"  {pool['user_api']}: {pool['internal_api']} {pool.get('version')} "
@@ -190,6 +227,10 @@ def main() -> None:
               f"| ≤ {target}×{mark} |", flush=True)
         rows.append({"workload": name, "ember_s": e, "torch_s": t, "ratio": ratio,
                      "target": target, "index": index})
+        if make is mlp_sgd:
+            ref = seconds_per_step(mlp_numpy_reference(), args.repeat)
+            print(f"| ↳ same step hand-written in NumPy | {fmt(ref)} | {fmt(t)} | "
+                  f"{'–' if t is None else f'{ref / t:.2f}'} | reference |", flush=True)
     if not args.no_memory:
         print("\n| workload | ember peak RSS growth | torch peak RSS growth |")
         print("| --- | ---: | ---: |")

@@ -292,3 +292,25 @@ def test_errors_and_modules():
     assert nn.MaxPool3d(2)(ember.randn(1, 1, 4, 4, 4)).shape == (1, 1, 2, 2, 2)
     assert repr(nn.MaxPool2d(2)) == ("MaxPool2d(kernel_size=2, stride=2, padding=0, "
                                      "dilation=1, ceil_mode=False)")
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 6, 8), (1, 2, 7, 5)])
+def test_max_pool_2x2_fast_path_ties_nan_and_grad(shape):
+    """The 2×2 stride-2 kernel: first maximum wins ties, NaN wins (first NaN), odd sizes drop
+    the last row/column; its gradient (disjoint windows) lands on the indices."""
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 3, shape).astype(np.float64)  # many ties
+    for data in (x, np.where(rng.random(shape) < 0.1, np.nan, x)):
+        t = ember.tensor(data, requires_grad=True)
+        v, i = F.max_pool2d(t, 2, return_indices=True)
+        rv, ri = naive_max_pool(np.nan_to_num(data, nan=np.inf), (2, 2), (2, 2), (0, 0), (1, 1),
+                                False)
+        np.testing.assert_array_equal(i.numpy(), ri)
+        np.testing.assert_array_equal(v.detach().numpy(), np.where(np.isinf(rv), np.nan, rv))
+        g = rng.standard_normal(v.shape)
+        (gx,) = ember.autograd.grad(v, (t,), ember.tensor(g))
+        expect = np.zeros(data.shape).reshape(*data.shape[:2], -1)
+        np.put_along_axis(expect, ri.reshape(*ri.shape[:2], -1), g.reshape(*g.shape[:2], -1), 2)
+        np.testing.assert_array_equal(gx.numpy(), expect.reshape(data.shape))
+        # without indices and gradient the values are the same
+        np.testing.assert_array_equal(F.max_pool2d(t.detach(), 2).numpy(), v.detach().numpy())

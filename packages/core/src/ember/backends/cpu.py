@@ -116,7 +116,11 @@ def _as_strided(x, shape, strides, offset):
 
 def _index_put(x, key, values, accumulate):
     if accumulate:
-        np.add.at(x, key, values)
+        if type(key) is tuple and all(type(k) in (slice, int) or k is None or k is Ellipsis
+                                      for k in key):
+            x[key] += values  # basic indexing reaches each element once: no add.at needed
+        else:
+            np.add.at(x, key, values)
     else:
         x[key] = values
 

@@ -53,8 +53,21 @@ def sdpa(q, k, v, mask=None, drop=None, *, scale, is_causal=False):
     """-> (output, probabilities)."""
     with np.errstate(invalid="ignore", over="ignore"):
         p = _softmax_inplace(_scores(q, k, mask, scale, is_causal))
-    out = np.matmul(p if drop is None else p * drop, v)
-    return out, p
+    pd = p if drop is None else p * drop
+    return _matmul_heads_last(pd, v), p
+
+
+def _matmul_heads_last(p, v):
+    """``p @ v``; a 4-d (N, H, L, Dv) result is laid out as (N, L, H, Dv) in memory (like
+    PyTorch's CPU flash attention), so that merging the heads afterwards
+    (``out.transpose(1, 2).reshape(N, L, H·Dv)``) is a view, not a copy."""
+    if p.ndim != 4 or v.ndim != 4:
+        return np.matmul(p, v)
+    n, h = np.broadcast_shapes(p.shape[:2], v.shape[:2])
+    buf = np.empty((n, p.shape[2], h, v.shape[3]), np.result_type(p, v))
+    out = buf.transpose(0, 2, 1, 3)
+    np.matmul(p, v, out=out)
+    return out
 
 
 def sdpa_backward(g, q, k, v, p, drop=None, *, scale):
@@ -65,7 +78,8 @@ def sdpa_backward(g, q, k, v, p, drop=None, *, scale):
     gs = np.matmul(g, np.swapaxes(v, -1, -2))
     if drop is not None:
         gs *= drop
-    row = np.sum(gs * p, axis=-1, keepdims=True)
+    row = np.einsum("...ij,...ij->...i", gs, p)[..., None] if gs.shape == p.shape else \
+        np.sum(gs * p, axis=-1, keepdims=True)  # the einsum makes no product temporary
     gs -= row
     gs *= p
     gs *= gs.dtype.type(scale)

@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 _as_strided = np.lib.stride_tricks.as_strided
+_CHUNK = 1 << 19  # elements of a column block that stays in (L2) cache
 
 
 def out_size(n: int, lo: int, hi: int, k: int, s: int, d: int) -> int:
@@ -92,13 +93,16 @@ def convolution(x, w, b, *, stride, padding, dilation, groups):
 
 
 def convolution_backward_weight(x, g, *, weight_size, stride, padding, dilation, groups):
-    """d(conv)/d(weight) contracted with ``g`` (N, Cout, *o): a correlation of x and g."""
+    """d(conv)/d(weight) contracted with ``g`` (N, Cout, *o): a correlation of x and g, as
+    ONE GEMM per group (Cg·K, N·L) @ (N·L, Cout/G) whose left operand is the contiguous
+    column buffer (the faster orientation for BLAS), transposed at the end (small)."""
     k = tuple(weight_size[2:])
-    cols = im2col_channel_major(x, k, stride, padding, dilation, groups)
+    cols = im2col_channel_major(x, k, stride, padding, dilation, groups)  # (G, Cg·K, N·L)
     n, cout = g.shape[:2]
     gt = g.reshape(n, groups, cout // groups, -1).transpose(1, 2, 0, 3)
     gt = np.ascontiguousarray(gt).reshape(groups, cout // groups, -1)
-    return np.matmul(gt, cols.transpose(0, 2, 1)).reshape(weight_size)
+    gw = np.matmul(cols, gt.transpose(0, 2, 1))  # (G, Cg·K, Cout/G)
+    return np.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(weight_size)
 
 
 def col2im(cols, out_shape, k, stride, padding, dilation):
@@ -120,6 +124,38 @@ def col2im(cols, out_shape, k, stride, padding, dilation):
     return buf[(slice(None), slice(None)) + crop]
 
 
+def _backward_input_flat(g, wm, cg, k, input_size, padding, dilation):
+    """Stride-1 transposed convolution with a col2im of contiguous adds: ``g`` is embedded
+    (zero-filled) in the flattened col2im buffer's grid, so every kernel tap is a constant
+    shift of the flat buffer and its scatter-add one contiguous ``+=`` (the zeros at the
+    embedding's extra positions add nothing)."""
+    n, cout = g.shape[:2]
+    o = g.shape[2:]
+    groups = wm.shape[0]
+    full = tuple(oo + d * (kk - 1) for oo, d, kk in zip(o, dilation, k))
+    start = tuple(min(0, -lo) for lo in padding)
+    span = tuple(max(f, sz - lo) - s0 for f, sz, lo, s0 in zip(full, input_size, padding, start))
+    bstr = [math.prod(span[i + 1:]) for i in range(len(span))]
+    flat_len = sum((oo - 1) * st for oo, st in zip(o, bstr)) + 1
+    emb = np.zeros((n, cout, *span), g.dtype)
+    emb[(slice(None), slice(None)) + tuple(slice(0, oo) for oo in o)] = g
+    emb = emb.reshape(n, groups, cout // groups, -1)[..., :flat_len]
+    offs = [sum((tt * d - s0) * st for tt, d, s0, st in zip(tap, dilation, start, bstr))
+            for tap in np.ndindex(*k)]
+    buf = np.zeros((n, groups * cg, math.prod(span)), np.result_type(g, wm))
+    # a few images at a time, so that the columns are still in cache for the adds
+    step = max(1, _CHUNK // (groups * cg * len(offs) * flat_len))
+    for i in range(0, n, step):
+        e = emb[i:i + step]
+        cols = np.matmul(wm[0], e[:, 0]) if groups == 1 else np.matmul(wm, e)
+        cols = cols.reshape(len(e), groups * cg, len(offs), flat_len)
+        for t, off in enumerate(offs):
+            view = buf[i:i + step, :, off:off + flat_len]
+            np.add(view, cols[:, :, t], out=view)
+    crop = tuple(slice(lo - s0, lo - s0 + sz) for lo, s0, sz in zip(padding, start, input_size))
+    return buf.reshape(n, groups * cg, *span)[(slice(None), slice(None)) + crop]
+
+
 def convolution_backward_input(g, w, *, input_size, stride, padding, dilation, groups):
     """The adjoint of convolution in its input (= transposed convolution): ``g`` (N, Cout, *o)
     to (N, C, *input_size); ``padding`` holds the forward's ``before`` pads."""
@@ -128,6 +164,8 @@ def convolution_backward_input(g, w, *, input_size, stride, padding, dilation, g
     cg = w.shape[1]
     o = g.shape[2:]
     wm = w.reshape(groups, cout // groups, -1).transpose(0, 2, 1)  # (G, Cg·K, Cout/G)
+    if all(s == 1 for s in stride):
+        return _backward_input_flat(g, wm, cg, k, input_size, padding, dilation)
     gm = g.reshape(n, groups, cout // groups, -1)
     cols = np.matmul(wm[0], gm[:, 0]) if groups == 1 else np.matmul(wm, gm)
     cols = cols.reshape(n, groups * cg, *k, *o)
@@ -153,38 +191,97 @@ def fold(cols, *, output_size, kernel_size, dilation, padding, stride):
     return np.ascontiguousarray(img)
 
 
-def max_pool(x, *, kernel_size, stride, padding, dilation):
-    """Window maxima of (N, C, *s) and their flat indices into each input plane (PyTorch's).
+def _tap_views(xp, k, stride, dilation, o):
+    """One strided (N, C, *o) view of the padded input per kernel tap, taps in row-major order."""
+    views = []
+    for tap in np.ndindex(*k):
+        sl = tuple(slice(t * d, t * d + s * (oo - 1) + 1, s)
+                   for t, d, s, oo in zip(tap, dilation, stride, o))
+        views.append(xp[(slice(None), slice(None)) + sl])
+    return views
 
-    ``padding`` is ((lo, hi), ...) with ``hi`` already including ceil_mode's extra."""
-    k = tuple(kernel_size)
+
+def _plane_index(x_shape, k, stride, padding, dilation, o, tap):
+    """Flat plane index of tap number ``tap`` (an integer array over the output grid)."""
     nd = len(k)
-    xp = _pad(x, padding, -np.inf)
-    o = _geometry(x.shape, k, stride, padding, dilation)
-    win = _windows(xp, 1, k, stride, dilation, o)[:, 0]  # (N, C, *k, *o)
-    win = win.transpose(0, 1, *range(2 + nd, 2 + 2 * nd), *range(2, 2 + nd))
-    flat = np.ascontiguousarray(win).reshape(*win.shape[:2 + nd], -1)
-    arg = np.argmax(flat, axis=-1)
-    if np.isnan(flat).any():  # NaN wins the max, like PyTorch
-        nan = np.isnan(flat)
-        arg = np.where(nan.any(-1), np.argmax(nan, axis=-1), arg)
-    vals = np.take_along_axis(flat, arg[..., None], -1)[..., 0]
-    # window position + tap offset → input coordinates → flat index in the plane
-    taps = np.unravel_index(arg, k)
-    idx = np.zeros(arg.shape, np.int64)
-    for i in range(nd):
+    base = np.zeros((1,) * nd, np.int64)
+    offs = np.zeros(math.prod(k), np.int64)
+    for i, tp in enumerate(np.unravel_index(np.arange(math.prod(k)), k)):
         shape = [1] * nd
         shape[i] = o[i]
         pos = np.arange(o[i]).reshape(shape) * stride[i] - padding[i][0]
-        coord = pos + taps[i] * dilation[i]
-        idx = idx * x.shape[2 + i] + coord
+        base = base * x_shape[2 + i] + pos
+        offs = offs * x_shape[2 + i] + tp * dilation[i]
+    return np.add(base, np.take(offs, tap), dtype=np.int64)
+
+
+def _max_pool_2x2(x, with_indices):
+    """The 2×2 stride-2 case: three ``np.maximum`` on the four tap views; the first maximum's
+    tap by pairwise comparisons (bit ops on bool masks, no ``where``)."""
+    a, b, c, d = (x[:, :, i:2 * oh:2, j:2 * ow:2]
+                  for oh, ow in [(x.shape[2] // 2, x.shape[3] // 2)] for i in (0, 1)
+                  for j in (0, 1))
+    top = np.maximum(a, b)
+    bottom = np.maximum(c, d)
+    if not with_indices:
+        return np.maximum(top, bottom, out=top), None
+    right_top = np.greater(b, a)  # strictly greater: the first of equal values wins
+    right_bottom = np.greater(d, c)
+    down = np.greater(bottom, top)
+    # right = down ? right_bottom : right_top, in bit ops
+    right = right_top ^ ((right_top ^ right_bottom) & down)
+    vals = np.maximum(top, bottom, out=top)
+    if vals.dtype.kind == "f" and np.isnan(vals).any():
+        return None  # NaN ordering: the general loop handles it
+    w = x.shape[3]
+    oh, ow = vals.shape[2:]
+    base = np.arange(oh)[:, None] * (2 * w) + np.arange(ow) * 2
+    idx = np.add(base, right, dtype=np.int64)
+    idx += np.multiply(down, w, dtype=np.int64)
     return vals, idx
 
 
-def max_pool_backward(g, indices, *, input_size):
-    """Scatter ``g`` (N, C, *o) into zeros (N, C, *input_size) at ``indices`` (summing ties)."""
+def max_pool(x, *, kernel_size, stride, padding, dilation, with_indices=True):
+    """Window maxima of (N, C, *s) and their flat indices into each input plane (PyTorch's).
+
+    A loop over the kernel taps (never pixels): the running ``np.maximum`` of the taps' strided
+    views (NaN propagates, so NaN wins), then the first tap equal to the maximum, scanning the
+    taps backwards. ``padding`` is ((lo, hi), ...) with ``hi`` already including ceil_mode's
+    extra; ``with_indices=False`` skips the indices (returns None for them)."""
+    k = tuple(kernel_size)
+    if (len(k) == 2 and k == (2, 2) and tuple(stride) == (2, 2) and tuple(dilation) == (1, 1)
+            and all(lo == 0 and hi <= 0 for lo, hi in padding)):
+        out = _max_pool_2x2(x, with_indices)
+        if out is not None:
+            return out
+    o = _geometry(x.shape, k, stride, padding, dilation)
+    views = _tap_views(_pad(x, padding, -np.inf), k, stride, dilation, o)
+    vals = views[0].copy()
+    for v in views[1:]:
+        np.maximum(vals, v, out=vals)
+    if not with_indices:
+        return vals, None
+    nan = vals.dtype.kind == "f" and bool(np.isnan(vals).any())
+    tap = np.full(vals.shape, len(views) - 1, np.min_scalar_type(len(views)))
+    hit = np.empty(vals.shape, bool)
+    for t in range(len(views) - 2, -1, -1):
+        np.equal(views[t], vals, out=hit)
+        if nan:  # a NaN tap can only match a NaN maximum
+            hit |= np.isnan(views[t])
+        np.copyto(tap, t, where=hit)
+    return vals, _plane_index(x.shape, k, stride, padding, dilation, o, tap)
+
+
+def max_pool_backward(g, indices, *, input_size, disjoint=False):
+    """Scatter ``g`` (N, C, *o) into zeros (N, C, *input_size) at ``indices`` (summing ties);
+    ``disjoint``: the windows don't overlap, so no index repeats in a plane and a plain
+    assignment does."""
     n, c = g.shape[:2]
     plane = math.prod(input_size)
+    if disjoint:
+        out = np.zeros((n, c, plane), g.dtype)
+        np.put_along_axis(out, indices.reshape(n, c, -1), g.reshape(n, c, -1), 2)
+        return out.reshape(n, c, *input_size)
     flat_idx = (indices.reshape(n * c, -1) + (np.arange(n * c) * plane)[:, None]).ravel()
     out = np.bincount(flat_idx, weights=g.ravel(), minlength=n * c * plane)
     return out.astype(g.dtype, copy=False).reshape(n, c, *input_size)

@@ -27,14 +27,35 @@ def _get_erf():
     return _erf
 
 
+def _rows(a, k: int):
+    """``a`` as a matrix of ``k`` columns: one GEMM over all leading dims instead of NumPy's
+    batched loop of small ones (much slower); a copy only when ``a`` is not contiguous."""
+    return a.reshape(math.prod(a.shape[:-1]), k) if a.ndim != 2 else a
+
+
 def _linear(x, w, b=None):
-    out = np.matmul(x, w.T)
+    if x.ndim > 2 and w.ndim == 2:
+        out = np.matmul(_rows(x, x.shape[-1]), w.T).reshape(x.shape[:-1] + (w.shape[0],))
+    else:
+        out = np.matmul(x, w.T)
     if b is not None:
         if out.ndim:
             out += b
         else:
             out = out + b
     return np.asarray(out)
+
+
+def _linear_backward(g, x, w, need_x: bool, need_w: bool, need_b: bool):
+    """(grad_input, grad_weight, grad_bias) of ``x @ w.T + b``: two GEMMs on the rows as
+    matrices (transposes are BLAS flags, not copies) and one column sum; None where not needed.
+    ``linear``'s forward kernel takes ``(out_features, in_features)`` weights only."""
+    out_f, in_f = w.shape
+    g2 = _rows(g, out_f)
+    gx = np.matmul(g2, w).reshape(x.shape) if need_x else None
+    gw = np.matmul(g2.T, _rows(x, in_f)) if need_w else None
+    gb = np.add.reduce(g2, axis=0) if need_b else None
+    return gx, gw, gb
 
 
 def _gelu(x, approximate="none"):
@@ -69,4 +90,5 @@ def _sigmoid(x):
         return np.asarray(np.reciprocal(d))
 
 
-KERNELS = {"linear": _linear, "gelu": _gelu, "silu": _silu, "sigmoid": _sigmoid}
+KERNELS = {"linear": _linear, "linear_backward": _linear_backward, "gelu": _gelu, "silu": _silu,
+           "sigmoid": _sigmoid}

@@ -8,7 +8,7 @@ backward, so a training step records one graph node per layer instead of three.
 
 from __future__ import annotations
 
-from ..._tensor import Tensor
+from ..._tensor import Tensor, wrap
 from ...amp import state as _amp
 from ...autograd.grad_mode import no_grad, state
 from ...ops._dispatch import composite, record
@@ -22,6 +22,12 @@ def _linear_backward(node, g):
     saved = node.saved_tensors()
     x, w = saved[0], saved[1]
     edges = node.next_functions
+    need = (edges[0] is not None, edges[1] is not None, len(edges) > 2 and edges[2] is not None)
+    fast = None if state.grad_enabled or g.dtype.itemsize < 4 else \
+        g._be.kernels.get("linear_backward")
+    if fast is not None:  # no double backward through it: the backend's fused kernel
+        grads = fast(g._data, x._data, w._data, *need)
+        return tuple(None if a is None else wrap(a, g) for a in grads)[:len(edges)]
     out_f, in_f = w.shape
     gx = gw = gb = None
     if edges[0] is not None:

@@ -1,7 +1,7 @@
 """Pooling: max (with PyTorch's flat indices), max_unpool, average, adaptive average/max, Lp.
 
 - ``max_pool*`` is a hand-dispatched op: the backend kernel ``max_pool_with_indices`` (CPU:
-  strided windows + argmax, ``backends/cpu_conv.py``) or the decomposition (an ``as_strided``
+  a loop over the kernel taps, ``backends/cpu_conv.py``) or the decomposition (an ``as_strided``
   window view and ``max``); its backward scatters the gradient at the indices (the composite
   ``max_pool_backward``, whose own backward is a gather).
 - ``avg_pool*`` is a depthwise convolution with a ones kernel divided by the window counts, so it
@@ -84,9 +84,11 @@ def _max_pool_bw_backward(node, gg):
 
 
 @composite("max_pool_backward", backward=_max_pool_bw_backward)
-def max_pool_backward(g, indices, *, input_size) -> Tensor:
+def max_pool_backward(g, indices, *, input_size, disjoint=False) -> Tensor:
     """``g`` (N, C, *o) scattered (summed) into zeros (N, C, *input_size) at the flat plane
-    ``indices``: the gradient of max pooling (and of max_unpool's adjoint)."""
+    ``indices``: the gradient of max pooling (and of max_unpool's adjoint). ``disjoint``
+    promises that no index repeats within a plane (non-overlapping windows), which lets a
+    backend assign instead of accumulating."""
     from ...ops.creation import zeros
 
     n, c = g.shape[:2]
@@ -97,7 +99,8 @@ def max_pool_backward(g, indices, *, input_size) -> Tensor:
 
 def _max_pool_backward(node, g):
     (idx,) = node.saved_tensors()
-    return (max_pool_backward(g, idx, input_size=node.ctx),)
+    size, disjoint = node.ctx
+    return (max_pool_backward(g, idx, input_size=size, disjoint=disjoint),)
 
 
 def _max_pool_decomposition(x, k, s, pads, d, o):
@@ -128,17 +131,26 @@ def _max_pool_decomposition(x, k, s, pads, d, o):
     return vals, idx
 
 
-def _max_pool(nd, name, input, kernel_size, stride, padding, dilation, ceil_mode):
+def _max_pool(nd, name, input, kernel_size, stride, padding, dilation, ceil_mode,
+              return_indices=True):
+    """(values, indices); without ``return_indices`` and gradient the indices may be None (a
+    backend kernel then skips computing them)."""
     x, unbatched = _batched(input, nd, name)
     k, s, pads, d, o = _pool_args(nd, name, x, kernel_size, stride, padding, dilation,
                                   ceil_mode)
     fast = x._be.kernels.get("max_pool_with_indices")
     if fast is not None:
-        v, i = fast(x._data, kernel_size=k, stride=s, padding=pads, dilation=d)
-        vals, idx = wrap(v, x), wrap(i, x)
-        if needs_grad(x):
+        grad = needs_grad(x)
+        v, i = fast(x._data, kernel_size=k, stride=s, padding=pads, dilation=d,
+                    with_indices=grad or return_indices)
+        vals, idx = wrap(v, x), (None if i is None else wrap(i, x))
+        if grad:
+            # windows that don't overlap hold each input element at most once
+            disjoint = all(ss >= dd * (kk - 1) + 1 for kk, ss, dd in zip(k, s, d))
             record(vals, _max_pool_backward, f"MaxPool{nd}DWithIndicesBackward0", (x,), (idx,),
-                   tuple(x.shape[2:]))
+                   (tuple(x.shape[2:]), disjoint))
+        if idx is None:
+            return vals.squeeze(0) if unbatched else vals, None
     else:
         vals, idx = _max_pool_decomposition(x, k, s, pads, d, o)
     return (vals.squeeze(0), idx.squeeze(0)) if unbatched else (vals, idx)
@@ -152,7 +164,8 @@ def _max_pool_fn(nd):
 
     def pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
              return_indices=False):
-        out = with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+        out = _max_pool(nd, f"max_pool{nd}d", input, kernel_size, stride, padding, dilation,
+                        ceil_mode, return_indices)
         return out if return_indices else out[0]
 
     pool.__name__ = pool.__qualname__ = f"max_pool{nd}d"

@@ -186,6 +186,17 @@ def test_sdpa_fast_path_matches_decomposition_and_numpy():
     assert np.all(out.numpy()[:, :, 2] == 0)
 
 
+def test_sdpa_cpu_output_is_heads_last_in_memory():
+    """On the CPU a 4-d (N, H, L, D) output is stored as (N, L, H, D), like PyTorch's flash
+    attention, so merging the heads is a view; values are unchanged (broadcast batch too)."""
+    rng = np.random.default_rng(3)
+    q, k, v = _rand(rng, 2, 3, 4, 5), _rand(rng, 1, 3, 6, 5), _rand(rng, 2, 1, 6, 2)
+    out = F.scaled_dot_product_attention(ember.tensor(q), ember.tensor(k), ember.tensor(v))
+    assert tuple(out.shape) == (2, 3, 4, 2)
+    assert out.transpose(1, 2).is_contiguous()
+    np.testing.assert_allclose(out.numpy(), np_sdpa(q, k, v), rtol=1e-12, atol=1e-13)
+
+
 def test_sdpa_gradcheck_and_gradgradcheck():
     rng = np.random.default_rng(1)
     ts = [ember.tensor(_rand(rng, *s), requires_grad=True) for s in ((2, 3, 4), (2, 5, 4),

@@ -159,6 +159,28 @@ def test_fast_path_equals_decomposition(case):
         np.testing.assert_allclose(a, e, rtol=1e-10, atol=1e-11)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_row_blocks_equal_decomposition(dtype, affine):
+    """Wide inputs take the CPU kernels' block-by-block path (several blocks of rows, the last
+    one partial): values and gradients still equal the decomposition's."""
+    rng = np.random.default_rng(5)
+    x0, w0, b0 = rng.normal(1.0, 3.0, (3, 101, 512)), rng.uniform(0.5, 2, 512), \
+        rng.normal(size=512)
+    g = rng.normal(size=x0.shape)
+    results = []
+    for fn in (F.layer_norm, F.layer_norm.decomposition):
+        leaves = [ember.tensor(a.astype(dtype), requires_grad=True) for a in (x0, w0, b0)]
+        out = fn(leaves[0], (512,), *(leaves[1:] if affine else (None, None)))
+        out.backward(ember.tensor(g.astype(dtype)))
+        results.append([out.detach().numpy()] + [t.grad.numpy() for t in leaves
+                                                 if t.grad is not None])
+    tol = dict(rtol=1e-10, atol=1e-10) if dtype == "float64" else dict(rtol=2e-4, atol=2e-4)
+    assert len(results[0]) == (4 if affine else 2)
+    for a, e in zip(*results):
+        np.testing.assert_allclose(a, e, **tol)
+
+
 @pytest.mark.parametrize("op", norm_db.OPS, ids=lambda o: o.name)
 def test_opinfo_gradcheck_and_gradgradcheck(op):
     check_opinfo(op)

@@ -28,10 +28,9 @@ import numpy as np  # noqa: E402
 # a memory-measuring subprocess imports only the library it measures (see peak_rss_growth)
 _ONLY = os.environ.get("EMBER_BENCH_ONLY")
 try:
-    import torch  # noqa: E402
-
     if _ONLY == "ember":
         raise ImportError
+    import torch  # noqa: E402
 except ImportError:
     torch = None
 import ember  # noqa: E402
@@ -180,14 +179,29 @@ def seconds_per_step(step, repeat: int) -> float:
     return best
 
 
+def peak_rss_kb() -> int:
+    """This process's peak resident set size in KiB. Linux's VmHWM starts afresh at exec;
+    ru_maxrss would carry over the parent's high-water mark into the subprocess."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def peak_rss_growth(lib_name: str, index: int) -> float:
     """MB by which the process's max RSS rises over 5 steps (after building the model and its
     data), in a fresh interpreter that imports only ``lib_name``."""
-    code = (f"import benchmarks.bench_train as b, resource, {lib_name} as lib\n"
+    code = (f"import benchmarks.bench_train as b, {lib_name} as lib\n"
             f"step = b.WORKLOADS[{index}][1](lib)\n"
-            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "before = b.peak_rss_kb()\n"
             "for _ in range(5): step()\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)")
+            "print(b.peak_rss_kb() - before)")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, EMBER_BENCH_ONLY=lib_name)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

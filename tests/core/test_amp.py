@@ -109,3 +109,21 @@ def test_disabled_grad_scaler_is_a_pass_through():
     scaler = GradScaler(enabled=False)
     t = ember.ones(1)
     assert scaler.scale(t) is t and scaler.get_scale() == 1.0 and scaler.state_dict() == {}
+
+
+def test_autocast_lists_cover_nn_layers_and_losses():
+    nn = ember.nn
+    conv, norm, head = nn.Conv2d(1, 2, 3), nn.LayerNorm(8), nn.Linear(8, 3)
+    x = ember.randn(2, 1, 6, 6)
+    with ember.autocast("cpu"):
+        c = conv(x)
+        h = head(norm(c.flatten(1)[:, :8]))
+        q = ember.randn(1, 2, 4, 8)
+        a = nn.functional.scaled_dot_product_attention(q, q, q)
+        loss = nn.functional.cross_entropy(h, ember.tensor([0, 2]))
+    assert c.dtype is ember.bfloat16  # conv: lower precision
+    assert norm(c.flatten(1)[:, :8]).dtype is ember.bfloat16  # outside autocast: as given
+    assert h.dtype is ember.bfloat16 and a.dtype is ember.bfloat16
+    assert loss.dtype is ember.float32  # losses and norms: float32
+    loss.backward()
+    assert conv.weight.grad.dtype is ember.float32

@@ -49,3 +49,20 @@ def full(*tensors):
             "float16", "bfloat16") else None
 
     return _cast_all(tensors, want)
+
+
+def runs_in_float32(fn):
+    """Decorator for functions on autocast's float32 list (losses, norms): inside an autocast
+    region their half-precision tensor arguments are cast to float32 first."""
+    import functools
+
+    from .._tensor import Tensor
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if state.active:
+            args = full(*args)
+            kwargs = {k: (full(v)[0] if isinstance(v, Tensor) else v) for k, v in kwargs.items()}
+        return fn(*args, **kwargs)
+
+    return wrapper

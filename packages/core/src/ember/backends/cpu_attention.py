@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._half import half_in_float32
+
 
 def _causal_blocked(L: int, S: int) -> np.ndarray:
     """True above the top-left aligned diagonal (``ones(L, S).tril()`` is the allowed part)."""
@@ -86,5 +88,5 @@ def sdpa_backward(g, q, k, v, p, drop=None, *, scale):
     return np.matmul(gs, k), np.matmul(np.swapaxes(gs, -1, -2), q), gv
 
 
-KERNELS = {"scaled_dot_product_attention": sdpa,
-           "scaled_dot_product_attention_backward": sdpa_backward}
+KERNELS = {"scaled_dot_product_attention": half_in_float32(sdpa),
+           "scaled_dot_product_attention_backward": half_in_float32(sdpa_backward)}

@@ -19,6 +19,8 @@ import math
 
 import numpy as np
 
+from ._half import half_in_float32
+
 _as_strided = np.lib.stride_tricks.as_strided
 _CHUNK = 1 << 19  # elements of a column block that stays in (L2) cache
 
@@ -79,14 +81,28 @@ def im2col_channel_major(x, k, stride, padding, dilation, groups):
     return cols.reshape(g, cg * math.prod(k), n * math.prod(o))
 
 
+_COLUMNS_BUDGET = 8 * 1024 * 1024  # bytes of im2col buffer per chunk of the batch
+
+
 def convolution(x, w, b, *, stride, padding, dilation, groups):
-    """Cross-correlation of ``x`` (N, C, *s) with ``w`` (Cout, C/G, *k), plus ``b`` (Cout,)."""
+    """Cross-correlation of ``x`` (N, C, *s) with ``w`` (Cout, C/G, *k), plus ``b`` (Cout,).
+
+    The batch goes through in chunks whose column buffer fits ``_COLUMNS_BUDGET``: the whole
+    batch's im2col would be K times the input (58 MB for LeNet's conv2 at batch 256), while a
+    chunk's stays in cache and peak memory stays near the output's size.
+    """
     k = w.shape[2:]
-    cols, o = im2col_batch_major(x, k, stride, padding, dilation, groups)
-    cout = w.shape[0]
+    n, cout = x.shape[0], w.shape[0]
+    o = _geometry(x.shape, k, stride, padding, dilation)
+    per_image = x.dtype.itemsize * (x.shape[1] * math.prod(k)) * math.prod(o)
+    chunk = max(1, min(n, _COLUMNS_BUDGET // max(per_image, 1)))
     wm = w.reshape(groups, cout // groups, -1)
-    y = np.matmul(wm[0], cols[:, 0]) if groups == 1 else np.matmul(wm, cols)
-    y = y.reshape(x.shape[0], cout, *o)
+    y = np.empty((n, cout, *o), np.result_type(x, w))
+    for start in range(0, n, chunk):
+        cols, _ = im2col_batch_major(x[start:start + chunk], k, stride, padding, dilation,
+                                     groups)
+        part = y[start:start + chunk].reshape(len(cols), groups, cout // groups, -1)
+        np.matmul(wm, cols, out=part)
     if b is not None:
         y += b.reshape((cout,) + (1,) * len(k))
     return y
@@ -288,9 +304,9 @@ def max_pool_backward(g, indices, *, input_size, disjoint=False):
 
 
 KERNELS = {
-    "convolution": convolution,
-    "convolution_backward_input": convolution_backward_input,
-    "convolution_backward_weight": convolution_backward_weight,
+    "convolution": half_in_float32(convolution),
+    "convolution_backward_input": half_in_float32(convolution_backward_input),
+    "convolution_backward_weight": half_in_float32(convolution_backward_weight),
     "im2col": unfold,
     "col2im": fold,
     "max_pool_with_indices": max_pool,

@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from ._half import half_in_float32
+
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _TANH_K = math.sqrt(2.0 / math.pi)
 _erf = None
@@ -90,5 +92,6 @@ def _sigmoid(x):
         return np.asarray(np.reciprocal(d))
 
 
-KERNELS = {"linear": _linear, "linear_backward": _linear_backward, "gelu": _gelu, "silu": _silu,
+KERNELS = {"linear": half_in_float32(_linear),
+           "linear_backward": half_in_float32(_linear_backward), "gelu": _gelu, "silu": _silu,
            "sigmoid": _sigmoid}

@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from ._half import half_in_float32
+
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -212,8 +214,8 @@ def cross_entropy_nll_backward(x, lse, target, weight, coef, ignore_index, label
 
 
 KERNELS = {
-    "native_norm": native_norm,
-    "native_norm_backward": native_norm_backward,
+    "native_norm": half_in_float32(native_norm),
+    "native_norm_backward": half_in_float32(native_norm_backward),
     "cross_entropy_nll": cross_entropy_nll,
     "cross_entropy_nll_backward": cross_entropy_nll_backward,
 }

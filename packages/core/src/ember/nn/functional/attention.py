@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 from ..._tensor import Tensor, wrap
+from ...amp import state as _amp
 from ...autograd.grad_mode import state
 from ...ops._dispatch import check_same_device, needs_grad, record
 from ...ops.elementwise import sum_to, where
@@ -159,6 +160,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
     Shape: the output is ``(..., L, Ev)``. A query row that may attend to no key gets zeros.
     """
+    if _amp.state.active:  # attention is on autocast's lower-precision list
+        query, key, value = _amp.lower(query, key, value)
     _check_sdpa(query, key, value, attn_mask, dropout_p, is_causal)
     if enable_gqa and query.ndim >= 3:
         key, value = _repeat_kv(query, key, value)

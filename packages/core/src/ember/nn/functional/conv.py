@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from ..._tensor import Tensor
+from ...amp import state as _amp
 from ...ops._dispatch import composite
 from ...ops.joining import pad as _pad
 
@@ -237,6 +238,8 @@ def _conv_pads(padding, k, dilation, stride, nd: int):
 
 
 def _conv(nd: int, name: str, input, weight, bias, stride, padding, dilation, groups):
+    if _amp.state.active:  # convolutions are on autocast's lower-precision list
+        input, weight, bias = _amp.lower(input, weight, bias)
     _check_types(input, weight, bias)
     x, unbatched = _batched(input, nd, name)
     if weight.ndim != nd + 2:
@@ -308,6 +311,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
 
 def _conv_transpose(nd, name, input, weight, bias, stride, padding, output_padding, groups,
                     dilation):
+    if _amp.state.active:
+        input, weight, bias = _amp.lower(input, weight, bias)
     _check_types(input, weight, bias)
     x, unbatched = _batched(input, nd, name)
     stride = _tuple(stride, nd, "stride")

@@ -14,6 +14,7 @@ import math
 import warnings
 
 from ..._tensor import Tensor, wrap
+from ...amp import state as _amp
 from ...autograd.grad_mode import no_grad, state
 from ...ops._dispatch import needs_grad, record
 from ...ops.creation import arange, full
@@ -70,6 +71,7 @@ def _log_sigmoid(z: Tensor) -> Tensor:
 # ---- pointwise regression losses -------------------------------------------------------------
 
 
+@_amp.runs_in_float32
 def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Mean absolute error ``|input - target|``. Shape: any (target broadcast, with a warning)."""
     reduction = _reduction(size_average, reduce, reduction)
@@ -77,6 +79,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mea
     return _reduce((input - target).abs(), reduction)
 
 
+@_amp.runs_in_float32
 def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
              weight=None) -> Tensor:
     """Mean squared error ``(input - target)²`` (times ``weight`` when given)."""
@@ -87,6 +90,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
     return _reduce(loss * weight if weight is not None else loss, reduction)
 
 
+@_amp.runs_in_float32
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """``0.5 d² / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``beta=0``: L1)."""
@@ -102,6 +106,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str
     return _reduce(where(z < beta, zc * zc * (0.5 / beta), z - 0.5 * beta), reduction)
 
 
+@_amp.runs_in_float32
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0,
                weight=None) -> Tensor:
     """``0.5 d²`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
@@ -164,6 +169,7 @@ def _unbatched(input: Tensor, target: Tensor):
     return input.unsqueeze(0), target.reshape(1)
 
 
+@_amp.runs_in_float32
 def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,
              reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities ``input`` at class indices ``target``:
@@ -279,6 +285,7 @@ def _ce_probabilities(input, target, weight, reduction, label_smoothing, ignore_
     return -prod.sum() / (input.numel() // c) if input.numel() else -prod.sum() * math.nan
 
 
+@_amp.runs_in_float32
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100,
                   reduce=None, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of unnormalised logits ``input`` against class indices or class
@@ -327,6 +334,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return _reduce(loss, reduction)
 
 
+@_amp.runs_in_float32
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
                                      reduce=None, reduction: str = "mean",
                                      pos_weight=None) -> Tensor:
@@ -350,6 +358,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return _reduce(loss, reduction)
 
 
+@_amp.runs_in_float32
 def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence of log-probabilities ``input`` from ``target``
@@ -375,6 +384,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
     return _reduce(loss, reduction)
 
 
+@_amp.runs_in_float32
 def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False,
                      size_average=None, eps: float = 1e-8, reduce=None,
                      reduction: str = "mean") -> Tensor:
@@ -393,6 +403,7 @@ def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False,
     return _reduce(loss, reduction)
 
 
+@_amp.runs_in_float32
 def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
                       reduction: str = "mean") -> Tensor:
     """Gaussian negative log-likelihood ``0.5 (log var + (input - target)² / var)`` (+ the
@@ -429,6 +440,7 @@ def full_like_scalar(like: Tensor, value: float) -> Tensor:
 # ---- margin and embedding losses ----------------------------------------------------------------
 
 
+@_amp.runs_in_float32
 def soft_margin_loss(input, target, size_average=None, reduce=None,
                      reduction: str = "mean") -> Tensor:
     """Two-class logistic loss ``log(1 + exp(-y x))`` with labels ``y`` in {1, -1}."""
@@ -436,6 +448,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None,
     return _reduce(_softplus(-target * input), reduction)
 
 
+@_amp.runs_in_float32
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
                                 reduction: str = "mean") -> Tensor:
     """Multi-label one-versus-all logistic loss, averaged over the classes (last dimension).
@@ -508,6 +521,7 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     return _reduce(loss.reshape(()) if unbatched else loss, reduction)
 
 
+@_amp.runs_in_float32
 def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_average=None,
                         reduce=None, reduction: str = "mean") -> Tensor:
     """``max(0, -y (x1 - x2) + margin)`` with ``y`` in {1, -1}."""
@@ -519,6 +533,7 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_averag
     return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
 
 
+@_amp.runs_in_float32
 def hinge_embedding_loss(input, target, margin: float = 1.0, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
     """``x`` where ``y = 1``, ``max(0, margin - x)`` where ``y = -1``."""
@@ -528,6 +543,7 @@ def hinge_embedding_loss(input, target, margin: float = 1.0, size_average=None, 
     return _reduce(margin_part + self_part, reduction)
 
 
+@_amp.runs_in_float32
 def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_average=None,
                           reduce=None, reduction: str = "mean") -> Tensor:
     """``1 - cos(x1, x2)`` where ``y = 1``, ``max(0, cos(x1, x2) - margin)`` where ``y = -1``.
@@ -565,6 +581,7 @@ def _pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6) -> Tensor:
     return (d ** p).sum(-1) ** (1.0 / p)
 
 
+@_amp.runs_in_float32
 def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2,
                         eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
                         reduction: str = "mean") -> Tensor:

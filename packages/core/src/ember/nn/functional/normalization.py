@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 from ..._tensor import Tensor, wrap
+from ...amp import state as _amp
 from ...autograd.grad_mode import no_grad, state
 from ...ops._dispatch import needs_grad, record
 from ...ops.joining import pad
@@ -235,6 +236,7 @@ def _normalized_shape(input: Tensor, normalized_shape, weight, bias, name="norma
     return shape
 
 
+@_amp.runs_in_float32
 def _layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: float = 1e-5, *,
                 _fast=True) -> Tensor:
     """Layer normalisation over the trailing ``normalized_shape`` dimensions.
@@ -252,6 +254,7 @@ def _layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: fl
 layer_norm = _with_decomposition(_layer_norm)
 
 
+@_amp.runs_in_float32
 def _group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: float = 1e-5, *,
                 _fast=True) -> Tensor:
     """Group normalisation: the channels split into ``num_groups`` groups, each normalised over
@@ -282,6 +285,7 @@ def _group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: flo
 group_norm = _with_decomposition(_group_norm)
 
 
+@_amp.runs_in_float32
 def rms_norm(input: Tensor, normalized_shape, weight=None, eps=None) -> Tensor:
     """Root-mean-square normalisation over the trailing ``normalized_shape`` dimensions:
     ``x / sqrt(mean(x²) + eps) * weight``; ``eps`` defaults to the dtype's machine epsilon.
@@ -298,6 +302,7 @@ def rms_norm(input: Tensor, normalized_shape, weight=None, eps=None) -> Tensor:
     return out * weight if weight is not None else out
 
 
+@_amp.runs_in_float32
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
                         k: float = 1.0) -> Tensor:
     """Local response normalisation across channels: ``x / (k + alpha * avg(x²))^beta``, the

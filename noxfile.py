@@ -6,6 +6,7 @@ packages it needs from this checkout and runs one thing:
     nox -s tests   # install every package (+ its [test] extra) and run pytest on tests/
     nox -s demo    # install ember-core and train examples/train_cnn.py on real MNIST digits
     nox -s lint    # ruff check (nox -s lint -- PATHS to check only some paths)
+    nox -s interop # PyTorch reads ember's checkpoints (installs torch 2.13 CPU)
     nox -s bench   # every benchmarks/bench_*.py: ember vs PyTorch (when installable), 1 thread
 
 Extra arguments after ``--`` go to the underlying tool, e.g. ``nox -s tests -- -k autograd -x``
@@ -84,6 +85,16 @@ def demo(session: nox.Session) -> None:
     session.run("python", str(ROOT / "examples" / "train_cnn.py"),
                 "--checkpoint", str(Path(session.create_tmp()) / "lenet_mnist5k.pt"),
                 *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def interop(session: nox.Session) -> None:
+    """Checkpoint interchange with real PyTorch: torch.load(weights_only=True) reads ember's
+    files (the tests session has no torch, so there these tests skip)."""
+    _install_packages(session, extras=True)
+    session.install(TORCH_REQUIREMENT)
+    session.run("pytest", str(ROOT / "tests" / "core" / "test_serialization.py"), "-k", "torch",
+                "-rs", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -162,3 +162,9 @@ def test_out_arguments_write_into_the_given_tensor():
         ember.mul(ember.ones(3), 2, out=ember.zeros(2))
     with pytest.raises(RuntimeError, match="can't be cast"):
         ember.add(ember.ones(2), 0.5, out=ember.zeros(2, dtype=ember.int64))
+
+
+def test_empty_tensors_report_contiguous_strides_like_pytorch():
+    assert ember.zeros(0, 3).stride() == (3, 1)
+    assert ember.zeros(2, 0, 3).stride() == (3, 3, 1)
+    assert ember.zeros(0, 3).is_contiguous()

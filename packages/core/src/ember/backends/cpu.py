@@ -332,6 +332,12 @@ class CPUBackend(Backend):
         return array
 
     def strides(self, array):
+        if array.size == 0:  # NumPy reports 0 strides for empty arrays; PyTorch contiguous ones
+            strides, step = [], 1
+            for size in reversed(array.shape):
+                strides.append(step)
+                step *= max(size, 1)
+            return tuple(reversed(strides))
         return tuple(s // array.itemsize for s in array.strides)
 
     def storage_offset(self, array):

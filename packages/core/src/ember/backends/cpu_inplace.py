@@ -21,12 +21,21 @@ _UNARY = {"neg": np.negative, "abs": np.abs, "sqrt": np.sqrt, "exp": np.exp, "lo
           "square": np.square, "expm1": np.expm1, "log1p": np.log1p}
 
 
+_MAY_WARN = {np.true_divide, np.power, np.remainder, np.fmod, np.arctan2}
+
+
 def _binary(ufunc):
-    def kernel(a, b):
+    if ufunc not in _MAY_WARN:  # add_/mul_… are on hot paths: no errstate context (~1 µs)
+        def kernel(a, b):
+            ufunc(a, b, out=a, casting="same_kind")
+
+        return kernel
+
+    def quiet_kernel(a, b):
         with np.errstate(all="ignore"):
             ufunc(a, b, out=a, casting="same_kind")
 
-    return kernel
+    return quiet_kernel
 
 
 def _unary(ufunc):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ..autograd.grad_mode import no_grad
 from ..ops.creation import full_like
-from .optimizer import Optimizer, _check_range, _eval_closure, _step_tensor
+from .optimizer import Optimizer, _check_range, _step_tensor
 
 __all__ = ["Adagrad"]
 
@@ -45,18 +44,6 @@ class Adagrad(Optimizer):
                 state = self.state[p]
                 state["step"] = _step_tensor()
                 state["sum"] = full_like(p, group["initial_accumulator_value"])
-
-    def step(self, closure=None):
-        """Perform one optimization step.
-
-        Args:
-            closure (callable, optional): re-evaluates the model and returns the loss.
-        """
-        loss = _eval_closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                self._update_group(group)
-        return loss
 
     def _update_group(self, group: dict) -> None:
         lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]

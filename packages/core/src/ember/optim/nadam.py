@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ..autograd.grad_mode import no_grad
 from ..ops.creation import zeros_like
-from .optimizer import Optimizer, _check_betas, _check_range, _eval_closure, _step_tensor
+from .optimizer import Optimizer, _check_betas, _check_range, _step_tensor
 
 __all__ = ["NAdam"]
 
@@ -43,18 +42,6 @@ class NAdam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
                         foreach=foreach, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def step(self, closure=None):
-        """Perform one optimization step.
-
-        Args:
-            closure (callable, optional): re-evaluates the model and returns the loss.
-        """
-        loss = _eval_closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                self._update_group(group)
-        return loss
 
     def _update_group(self, group: dict) -> None:
         beta1, beta2 = group["betas"]

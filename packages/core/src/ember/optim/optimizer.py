@@ -16,7 +16,7 @@ from itertools import chain
 
 from .._dtype import float32, float64, get_default_dtype
 from .._tensor import Tensor
-from ..autograd.grad_mode import enable_grad
+from ..autograd.grad_mode import enable_grad, no_grad
 from ..autograd.graph import RemovableHandle
 
 __all__ = ["Optimizer", "register_optimizer_step_post_hook", "register_optimizer_step_pre_hook",
@@ -250,8 +250,21 @@ class Optimizer:
                     grad.zero_()
 
     def step(self, closure=None):
-        """Perform a single optimization step (implemented by each optimizer)."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement step()")
+        """Perform one optimization step: re-evaluate ``closure`` (if given), then update every
+        group with the subclass's ``_update_group(group)`` under ``no_grad``.
+
+        Args:
+            closure (callable, optional): re-evaluates the model and returns the loss.
+        """
+        loss = _eval_closure(closure)
+        with no_grad():
+            for group in self.param_groups:
+                self._update_group(group)
+        return loss
+
+    def _update_group(self, group: dict) -> None:
+        """The update rule of one parameter group (each optimizer defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define _update_group()")
 
     # ---- state dict --------------------------------------------------------------------------
     def state_dict(self) -> dict:

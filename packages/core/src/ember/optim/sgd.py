@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..autograd.grad_mode import no_grad
-from .optimizer import Optimizer, _check_range, _eval_closure
+from .optimizer import Optimizer, _check_range
 
 __all__ = ["SGD"]
 
@@ -35,18 +34,6 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
-
-    def step(self, closure=None):
-        """Perform one optimization step.
-
-        Args:
-            closure (callable, optional): re-evaluates the model and returns the loss.
-        """
-        loss = _eval_closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                self._update_group(group)
-        return loss
 
     def _update_group(self, group: dict) -> None:
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]

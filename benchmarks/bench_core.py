@@ -325,17 +325,21 @@ def main(argv: list[str] | None = None) -> int:
         ]
         rows += import_time(args.import_runs)
 
+    report(rows, env, args.json)
+    return 0
+
+
+def report(rows, env, json_path) -> None:
+    """Print the table and any ember errors; dump everything as JSON when asked."""
     print(markdown_table(rows))
     for row in rows:
         if row.error:
             print(f"\nember error in '{row.workload}': {row.error}")
-
-    if args.json:
+    if json_path:
         results = [{**asdict(row), "ratio": row.ratio} for row in rows]
-        with open(args.json, "w", encoding="utf-8") as f:
+        with open(json_path, "w", encoding="utf-8") as f:
             json.dump({"environment": env, "results": results}, f, indent=2)
-        print(f"\nwrote {args.json}")
-    return 0
+        print(f"\nwrote {json_path}")
 
 
 if __name__ == "__main__":

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
-from dataclasses import asdict
 
 from bench_core import (  # also fixes the BLAS/thread environment before NumPy loads
     REPEAT,
     Row,
     environment,
-    markdown_table,
     print_environment,
+    report,
     threadpoolctl,
     torch,
     try_time,
@@ -108,15 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(conv_forward(*spec, args.repeat))
             rows.append(conv_backward(*spec, args.repeat))
         rows.append(max_pool(args.repeat))
-    print(markdown_table(rows))
-    for row in rows:
-        if row.error:
-            print(f"\nember error in '{row.workload}': {row.error}")
-    if args.json:
-        results = [{**asdict(row), "ratio": row.ratio} for row in rows]
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"environment": env, "results": results}, f, indent=2)
-        print(f"\nwrote {args.json}")
+    report(rows, env, args.json)
     return 0
 
 

@@ -345,3 +345,39 @@ def test_replicate_padding_mode_matches_explicit_pad():
     x = ember.randn(1, 2, 4, 5, dtype=ember.float64)
     ref = F.conv2d(F.pad(x, (2, 2, 1, 1), mode="replicate"), m.weight, m.bias)
     np.testing.assert_allclose(m(x).detach().numpy(), ref.detach().numpy())
+
+
+@pytest.mark.parametrize("groups, stride, c_in", [(1, 1, 8), (2, 2, 8), (1, 1, 1)])
+def test_training_forward_keeps_columns_for_weight_gradient(groups, stride, c_in):
+    # the CPU forward keeps its columns when the weight needs a gradient (Cg·K ≥ 32); the
+    # gradients must equal those of the decomposition, which rebuilds everything
+    rng = np.random.default_rng(3)
+    xa = rng.standard_normal((5, c_in * groups, 9, 8))
+    wa = rng.standard_normal((6, c_in, 3, 3))
+    ga = rng.standard_normal((5, 6, 9, 8))  # sliced to the output's size
+    kw = dict(stride=(stride, stride), padding=((1, 1), (1, 1)), dilation=(1, 1),
+              groups=groups)
+    from ember.nn.functional.conv import convolution
+    grads = []
+    for op in (convolution, convolution.decomposition):
+        x = ember.tensor(xa, requires_grad=True)
+        w = ember.tensor(wa, requires_grad=True)
+        b = ember.zeros(6, dtype=ember.float64, requires_grad=True)
+        y = op(x, w, b, **kw)
+        y.backward(ember.tensor(ga[:, :, :y.shape[2], :y.shape[3]]))
+        grads.append([t.grad.numpy() for t in (x, w, b)])
+    kept = len(convolution(x, w, b, **kw).grad_fn.saved) == 4
+    assert kept == (c_in * 9 >= cpu_conv._FEW_ROWS)
+    for a, e in zip(*grads):
+        np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12)
+
+
+def test_kept_columns_follow_inplace_changes_and_double_backward():
+    x = ember.randn(2, 4, 6, 6, dtype=ember.float64)
+    w = ember.randn(3, 4, 3, 3, dtype=ember.float64, requires_grad=True)
+    y = F.conv2d(x, w, padding=1)
+    x.add_(1.0)  # the kept columns are stale now: backward must refuse, like PyTorch
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+    x = ember.randn(2, 4, 6, 6, dtype=ember.float64, requires_grad=True)
+    assert gradgradcheck(lambda a, b: F.conv2d(a, b, padding=1), (x, w))

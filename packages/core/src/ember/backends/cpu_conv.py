@@ -82,6 +82,7 @@ def im2col_channel_major(x, k, stride, padding, dilation, groups):
 
 
 _COLUMNS_BUDGET = 8 * 1024 * 1024  # bytes of im2col buffer per chunk of the batch
+_FEW_ROWS = 32  # below this many column rows (Cg·K) the weight gradient is per-image GEMMs
 
 
 def convolution(x, w, b, *, stride, padding, dilation, groups):
@@ -108,15 +109,64 @@ def convolution(x, w, b, *, stride, padding, dilation, groups):
     return y
 
 
-def convolution_backward_weight(x, g, *, weight_size, stride, padding, dilation, groups):
-    """d(conv)/d(weight) contracted with ``g`` (N, Cout, *o): a correlation of x and g, as
-    ONE GEMM per group (Cg·K, N·L) @ (N·L, Cout/G) whose left operand is the contiguous
-    column buffer (the faster orientation for BLAS), transposed at the end (small)."""
+def convolution_keep_columns(x, w, b, *, stride, padding, dilation, groups):
+    """``convolution`` for training: also returns the channel-major columns (G, Cg·K, N·L)
+    that ``convolution_backward_weight`` would otherwise rebuild (``cols=``).
+
+    The columns are filled a batch chunk at a time (``_COLUMNS_BUDGET``), each chunk's GEMM
+    running while they are still warm; its (G, Cout/G, m·L) product is scattered into NCHW.
+    Few rows (Cg·K < 32): the weight gradient doesn't use these columns and they are cheap to
+    build, so the plain forward runs and the columns are None."""
+    k = w.shape[2:]
+    n, cout = x.shape[0], w.shape[0]
+    o = _geometry(x.shape, k, stride, padding, dilation)
+    lo, cg, ck = math.prod(o), x.shape[1] // groups, x.shape[1] // groups * math.prod(k)
+    if ck < _FEW_ROWS:
+        return convolution(x, w, b, stride=stride, padding=padding, dilation=dilation,
+                           groups=groups), None
+    chunk = max(1, min(n, _COLUMNS_BUDGET // max(x.dtype.itemsize * groups * ck * lo, 1)))
+    wm = w.reshape(groups, cout // groups, -1)
+    xp = _pad(x, padding)
+    nd = len(k)
+    cols = np.empty((groups, ck, n * lo), x.dtype)
+    y = np.empty((n, cout, lo), np.result_type(x, w))
+    for start in range(0, n, chunk):
+        m = min(chunk, n - start)
+        win = _windows(xp[start:start + m], groups, k, stride, dilation, o)
+        part = cols[:, :, start * lo:(start + m) * lo]
+        np.copyto(part.reshape(groups, cg, *k, m, *o),
+                  win.transpose(1, 2, *range(3, 3 + nd), 0, *range(3 + nd, 3 + 2 * nd)))
+        prod = np.matmul(wm, part).reshape(groups, cout // groups, m, lo)
+        np.copyto(y[start:start + m].reshape(m, groups, cout // groups, lo),
+                  prod.transpose(2, 0, 1, 3))
+    if b is not None:
+        y += b.reshape(cout, 1)
+    return y.reshape(n, cout, *o), cols
+
+
+def convolution_backward_weight(x, g, *, weight_size, stride, padding, dilation, groups,
+                                cols=None):
+    """d(conv)/d(weight) contracted with ``g`` (N, Cout, *o): a correlation of x and g.
+
+    ``cols``: the forward's channel-major columns (G, Cg·K, N·L) of ``x`` when it kept them
+    (``convolution_keep_columns``), else they are built here. With few rows (Cg·K, e.g. a
+    first layer's single input channel) one GEMM would be a thin, slow product: a batch of
+    per-image GEMMs summed over the batch is faster. Otherwise ONE GEMM per group
+    (Cg·K, N·L) @ (N·L, Cout/G) whose left operand is the contiguous column buffer (the faster
+    orientation for BLAS), transposed at the end (small)."""
     k = tuple(weight_size[2:])
-    cols = im2col_channel_major(x, k, stride, padding, dilation, groups)  # (G, Cg·K, N·L)
+    if cols is None:
+        cols = im2col_channel_major(x, k, stride, padding, dilation, groups)
     n, cout = g.shape[:2]
-    gt = g.reshape(n, groups, cout // groups, -1).transpose(1, 2, 0, 3)
-    gt = np.ascontiguousarray(gt).reshape(groups, cout // groups, -1)
+    cpg = cout // groups
+    lo = math.prod(g.shape[2:])
+    ck = cols.shape[1]
+    if ck < _FEW_ROWS:
+        per_image = np.matmul(g.reshape(n, groups, cpg, lo).transpose(1, 0, 2, 3),
+                              cols.reshape(groups, ck, n, lo).transpose(0, 2, 3, 1))
+        return per_image.sum(1).reshape(weight_size)  # (G, N, Cout/G, Cg·K) summed over N
+    gt = g.reshape(n, groups, cpg, lo).transpose(1, 2, 0, 3)
+    gt = np.ascontiguousarray(gt).reshape(groups, cpg, -1)
     gw = np.matmul(cols, gt.transpose(0, 2, 1))  # (G, Cg·K, Cout/G)
     return np.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(weight_size)
 
@@ -307,6 +357,8 @@ KERNELS = {
     "convolution": half_in_float32(convolution),
     "convolution_backward_input": half_in_float32(convolution_backward_input),
     "convolution_backward_weight": half_in_float32(convolution_backward_weight),
+    # not a primitive: conv.py's training forward keeps the columns when a backend has it
+    "convolution_keep_columns": convolution_keep_columns,
     "im2col": unfold,
     "col2im": fold,
     "max_pool_with_indices": max_pool,

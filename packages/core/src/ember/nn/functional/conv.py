@@ -20,9 +20,11 @@ import math
 
 import numpy as np
 
-from ..._tensor import Tensor
+from ..._dtype import float32 as _float32
+from ..._dtype import float64 as _float64
+from ..._tensor import Tensor, wrap
 from ...amp import state as _amp
-from ...ops._dispatch import composite
+from ...ops._dispatch import check_same_device, composite, needs_grad, node_name, record
 from ...ops.joining import pad as _pad
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -98,8 +100,13 @@ def _conv_backward(node, g):
                                         padding=tuple(lo for lo, _ in kw["padding"]),
                                         dilation=kw["dilation"], groups=kw["groups"])
     if nf[1] is not None:
-        gw = convolution_backward_weight(x, g, weight_size=tuple(w.shape), **kw)
-    if len(saved) == 3:
+        if len(saved) > len(nf) and not needs_grad(x, g):
+            # the forward's columns (CPU kernel only); a double backward takes the op instead
+            gw = wrap(x._be.kernels["convolution_backward_weight"](
+                x._data, g._data, weight_size=tuple(w.shape), cols=saved[-1]._data, **kw), x)
+        else:
+            gw = convolution_backward_weight(x, g, weight_size=tuple(w.shape), **kw)
+    if len(nf) == 3:
         if nf[2] is not None:
             gb = g.sum((0, *range(2, g.ndim)))
         return gx, gw, gb
@@ -107,7 +114,7 @@ def _conv_backward(node, g):
 
 
 @composite("convolution", backward=_conv_backward)
-def convolution(x, w, b, *, stride, padding, dilation, groups) -> Tensor:
+def _convolution(x, w, b, *, stride, padding, dilation, groups) -> Tensor:
     """Cross-correlation of ``x`` (N, C, *s) with ``w`` (Cout, C/groups, *k) plus ``b``;
     ``padding``: ``(before, after)`` per spatial dim (negative crops)."""
     k = tuple(w.shape[2:])
@@ -121,6 +128,31 @@ def convolution(x, w, b, *, stride, padding, dilation, groups) -> Tensor:
     if b is not None:
         y = y + b.reshape((cout,) + (1,) * len(k))
     return y
+
+
+def convolution(x, w, b, *, stride, padding, dilation, groups) -> Tensor:
+    """Cross-correlation of ``x`` (N, C, *s) with ``w`` (Cout, C/groups, *k) plus ``b``;
+    ``padding``: ``(before, after)`` per spatial dim (negative crops).
+
+    When the weight needs a gradient and the backend has a ``convolution_keep_columns``
+    kernel (the CPU's; not a primitive), the forward keeps its im2col columns (saved with the
+    node, freed with it) so that the weight gradient doesn't rebuild them."""
+    keep = x._be.kernels.get("convolution_keep_columns") if isinstance(x, Tensor) else None
+    if (keep is None or not isinstance(w, Tensor) or not needs_grad(w)
+            or x.dtype not in (_float32, _float64)):
+        return _convolution(x, w, b, stride=stride, padding=padding, dilation=dilation,
+                            groups=groups)
+    tensors = (x, w) if b is None else (x, w, b)
+    for t in tensors[1:]:
+        check_same_device(x, t, "convolution")
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    y, cols = keep(x._data, w._data, None if b is None else b._data, **kw)
+    saved = tensors if cols is None else tensors + (wrap(cols, x),)
+    return record(wrap(y, x), _conv_backward, node_name("convolution"), tensors, saved, kw)
+
+
+convolution.decomposition = _convolution.decomposition
+convolution.op_name = _convolution.op_name
 
 
 def _pairs_for(n_in, o, lo, k, stride, dilation):

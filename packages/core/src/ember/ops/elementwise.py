@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from .. import _dtype as _dt
 from .._dtype import default_for_kind
 from .._tensor import Tensor, tensor_method, wrap
 from ..amp import state as amp
@@ -488,7 +489,7 @@ def where(condition, input=None, other=None, *, out=None):
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
     if condition.dtype.name != "bool":
-        condition = condition.to(__import__("ember").bool)
+        condition = condition.to(_dt.bool)
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two Python scalars
         from .._dtype import result_type
 

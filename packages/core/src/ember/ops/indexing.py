@@ -6,6 +6,7 @@ give copies ("advanced indexing"). Both differentiate through ``index_put``.
 
 from __future__ import annotations
 
+from .. import _dtype as _dt
 from .._tensor import Tensor, _wrap_dim, tensor_method, wrap
 from ..autograd.grad_mode import state
 from ._dispatch import kernel, record
@@ -37,7 +38,7 @@ def _normalize_key(x: Tensor, key):
             if k._device != x._device:
                 k = k.to(x._device)
             if k.dtype.name == "uint8":
-                k = k.to(__import__("ember").bool)
+                k = k.to(_dt.bool)
             out.append(k._data)
             advanced = True
         elif isinstance(k, (list, range)) or hasattr(k, "__array__"):

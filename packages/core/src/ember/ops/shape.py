@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from .. import _dtype as _dt
 from .._tensor import Tensor, _wrap_dim, tensor_method, wrap
 from ..autograd.grad_mode import state
 from ._dispatch import kernel, record
@@ -278,7 +279,7 @@ def _as_strided_backward(node, g):
 def _strided_indices(shape, strides, offset, device):
     from .creation import arange, full
 
-    idx = full((), offset, dtype=__import__("ember").int64, device=device)
+    idx = full((), offset, dtype=_dt.int64, device=device)
     for i, (size, stride) in enumerate(zip(shape, strides)):
         r = arange(size, device=device) * stride
         idx = idx.unsqueeze(-1) + r if i else idx + r

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from ... import _dtype as _dt
 from ..._tensor import Tensor
 from ...ops.elementwise import where
 
@@ -237,7 +238,7 @@ def _gather2d(x: Tensor, iy: Tensor, ix: Tensor, padding_mode: str):
     outside the image (only 'zeros' padding can reach outside)."""
     n, c, h, w = x.shape
     inside = (ix >= 0) & (ix <= w - 1) & (iy >= 0) & (iy <= h - 1)
-    flat = (iy.clamp(0, h - 1) * w + ix.clamp(0, w - 1)).to(__import__("ember").int64)
+    flat = (iy.clamp(0, h - 1) * w + ix.clamp(0, w - 1)).to(_dt.int64)
     flat = flat.reshape(n, 1, -1).expand(n, c, flat[0].numel())
     vals = x.reshape(n, c, h * w).gather(2, flat).reshape(n, c, *iy.shape[1:])
     return where(inside.unsqueeze(1), vals, 0.0) if padding_mode == "zeros" else vals

@@ -4,7 +4,7 @@ Every session builds a fresh virtual environment (stdlib ``venv`` + pip), instal
 packages it needs from this checkout and runs one thing:
 
     nox -s tests   # install every package (+ its [test] extra) and run pytest on tests/
-    nox -s demo    # install ember-core and train examples/train_cnn.py on real MNIST digits
+    nox -s demo    # a Trainer run: CNN on real digits (examples/lightning_cnn.py)
     nox -s lint    # ruff check (nox -s lint -- PATHS to check only some paths)
     nox -s interop # PyTorch reads ember's checkpoints (installs torch 2.13 CPU)
     nox -s bench   # every benchmarks/bench_*.py: ember vs PyTorch (when installable), 1 thread
@@ -28,6 +28,7 @@ PYTHON = "3.11"
 # Each entry: (folder relative to the repo root, extras to install for the tests session).
 PACKAGES: list[tuple[str, str]] = [
     ("packages/core", "test"),
+    ("packages/lightning", "test"),
 ]
 
 # A tiny third-party-style backend package the core tests use to check entry-point discovery.
@@ -80,11 +81,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """Train the LeNet example on 5,000 real MNIST digits (nn, optim, DataLoader, save/load)."""
-    _install_core(session)
-    session.run("python", str(ROOT / "examples" / "train_cnn.py"),
-                "--checkpoint", str(Path(session.create_tmp()) / "lenet_mnist5k.pt"),
-                *session.posargs)
+    """A Trainer run: a CNN on real digits with a progress bar, checkpoints, early stopping and
+    a final test accuracy (examples/lightning_cnn.py; --accelerator picks the backend)."""
+    _install_packages(session, extras=False)
+    session.run("python", str(ROOT / "examples" / "lightning_cnn.py"),
+                "--root", str(Path(session.create_tmp()) / "lightning_demo"), *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -1,0 +1,5 @@
+"""The Trainer."""
+
+from ember_lightning.trainer.trainer import Trainer
+
+__all__ = ["Trainer"]

@@ -1,0 +1,5 @@
+"""Exceptions raised by ember_lightning."""
+
+
+class MisconfigurationException(Exception):
+    """Raised when the Trainer, a module or a callback is configured inconsistently."""

@@ -251,3 +251,33 @@ def test_default_max_epochs_and_hparams():
     assert t.max_epochs == 1000
     assert Trainer(max_steps=5, logger=False, **QUIET).max_epochs == -1
     assert Regressor(lr=0.3).hparams.lr == 0.3
+
+
+def test_keyboard_interrupt_ends_cleanly_and_leaves_no_partial_files(tmp_path):
+    from ember_lightning import Callback, Trainer
+    from ember_lightning.callbacks import ModelCheckpoint
+    from ember_lightning.trainer.states import TrainerStatus
+
+    class Interrupt(Callback):
+        def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+            if trainer.global_step == 5:
+                raise KeyboardInterrupt
+
+    seen = []
+
+    class Watch(Callback):
+        def on_exception(self, trainer, pl_module, exception):
+            seen.append(type(exception).__name__)
+
+    model = Regressor()
+    trainer = Trainer(max_epochs=5, default_root_dir=tmp_path, enable_progress_bar=False,
+                      callbacks=[Interrupt(), Watch(),
+                                 ModelCheckpoint(dirpath=tmp_path / "ck", every_n_train_steps=2)])
+    with pytest.warns(UserWarning, match="KeyboardInterrupt"):
+        trainer.fit(model, ember.utils.data.DataLoader(make_data(), batch_size=4))
+    assert trainer.state.status == TrainerStatus.INTERRUPTED and seen == ["KeyboardInterrupt"]
+    assert trainer.global_step == 5
+    files = sorted(p.name for p in (tmp_path / "ck").iterdir())
+    assert files and all(name.endswith(".ckpt") for name in files)  # no temp files left
+    for path in (tmp_path / "ck").iterdir():
+        assert ember.load(path)["global_step"] in (2, 4)  # each checkpoint is complete

@@ -220,7 +220,7 @@ class LightningModule(ModelHooks, DataHooks, CheckpointHooks, HyperparametersMix
         """Build the model from the checkpoint's hyperparameters (overridden by ``kwargs``) and load its weights."""
         from ember_lightning.core.saving import load_hparams_from_yaml
 
-        ckpt = ember.load(checkpoint_path, map_location=map_location, weights_only=False)
+        ckpt = ember.load(checkpoint_path, map_location=map_location, weights_only=True)
         hp = dict(ckpt.get("hyper_parameters", {}))
         if hparams_file is not None:
             hp.update(load_hparams_from_yaml(hparams_file))

@@ -352,7 +352,7 @@ class Trainer:
         loaders = {k: self._get_dataloaders(k, v, model, datamodule) for k, v in dataloaders.items()}
         path = self._resolve_ckpt_path(ckpt_path)
         if path is not None:
-            ckpt = ember.load(path, map_location=self.strategy.root_device, weights_only=False)
+            ckpt = ember.load(path, map_location=self.strategy.root_device, weights_only=True)
             ckpt_conn.restore_model(self, ckpt)
             if fn == TrainerFn.FITTING:
                 ckpt_conn.restore_training_state(self, ckpt)

@@ -44,10 +44,16 @@ def seed_everything(seed: int | None = None, workers: bool = False) -> int:
 
 def _collect_rng_states() -> dict:
     """The global RNG states, as stored in checkpoints under ``"rng_states"``."""
-    return {"ember": ember.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    # NumPy's key array becomes a tensor so the checkpoint loads with weights_only=True
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    numpy_state = (kind, ember.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss),
+                   float(cached))
+    return {"ember": ember.get_rng_state(), "numpy": numpy_state, "python": random.getstate()}
 
 
 def _set_rng_states(states: dict) -> None:
     ember.set_rng_state(states["ember"])
-    np.random.set_state(states["numpy"])
+    kind, keys, pos, has_gauss, cached = states["numpy"]
+    keys = keys.numpy() if isinstance(keys, ember.Tensor) else np.asarray(keys)
+    np.random.set_state((kind, keys.astype(np.uint32), pos, has_gauss, cached))
     random.setstate(states["python"])

@@ -258,16 +258,10 @@ class TQDMProgressBar(ProgressBar):
     ) -> None:
         if not self.has_dataloader_changed(dataloader_idx):
             return
-        self.val_progress_bar.reset(_convert_inf(self.total_val_batches_current_dataloader))
-        self.val_progress_bar.initial = 0
-        desc = (
-            self.sanity_check_description
-            if trainer.sanity_checking
-            else self.validation_description
-        )
-        if len(trainer.num_val_batches) > 1:
-            desc = f"{desc} DataLoader {dataloader_idx}"
-        self.val_progress_bar.set_description(desc)
+        desc = self.sanity_check_description if trainer.sanity_checking else \
+            self.validation_description
+        _restart(self.val_progress_bar, self.total_val_batches_current_dataloader, desc,
+                 len(trainer.num_val_batches), dataloader_idx)
 
     def on_validation_batch_end(
         self,
@@ -278,15 +272,19 @@ class TQDMProgressBar(ProgressBar):
         batch_idx: int,
         dataloader_idx: int = 0,
     ) -> None:
-        n = batch_idx + 1
-        if self._should_update(n, self.val_progress_bar.total):
-            _update_n(self.val_progress_bar, n)
+        self._advance(self.val_progress_bar, batch_idx)
 
     def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
         if self._train_progress_bar is not None and _fn_name(trainer) == "fit":
             self.train_progress_bar.set_postfix(self.get_metrics(trainer, pl_module))
         self.val_progress_bar.close()
         self.reset_dataloader_idx_tracker()
+
+    def _advance(self, bar, batch_idx: int) -> None:
+        """Show ``batch_idx + 1`` batches done, every ``refresh_rate`` batches and at the end."""
+        n = batch_idx + 1
+        if self._should_update(n, bar.total):
+            _update_n(bar, n)
 
     # ---------------------------------------------------------------- test
     def on_test_start(self, trainer: Any, pl_module: Any) -> None:
@@ -297,12 +295,9 @@ class TQDMProgressBar(ProgressBar):
     ) -> None:
         if not self.has_dataloader_changed(dataloader_idx):
             return
-        self.test_progress_bar.reset(_convert_inf(self.total_test_batches_current_dataloader))
-        self.test_progress_bar.initial = 0
-        desc = self.test_description
-        if len(getattr(trainer, "num_test_batches", [0])) > 1:
-            desc = f"{desc} DataLoader {dataloader_idx}"
-        self.test_progress_bar.set_description(desc)
+        _restart(self.test_progress_bar, self.total_test_batches_current_dataloader,
+                 self.test_description, len(getattr(trainer, "num_test_batches", [0])),
+                 dataloader_idx)
 
     def on_test_batch_end(
         self,
@@ -313,9 +308,7 @@ class TQDMProgressBar(ProgressBar):
         batch_idx: int,
         dataloader_idx: int = 0,
     ) -> None:
-        n = batch_idx + 1
-        if self._should_update(n, self.test_progress_bar.total):
-            _update_n(self.test_progress_bar, n)
+        self._advance(self.test_progress_bar, batch_idx)
 
     def on_test_end(self, trainer: Any, pl_module: Any) -> None:
         self.test_progress_bar.close()
@@ -330,12 +323,9 @@ class TQDMProgressBar(ProgressBar):
     ) -> None:
         if not self.has_dataloader_changed(dataloader_idx):
             return
-        self.predict_progress_bar.reset(_convert_inf(self.total_predict_batches_current_dataloader))
-        self.predict_progress_bar.initial = 0
-        desc = self.predict_description
-        if len(getattr(trainer, "num_predict_batches", [0])) > 1:
-            desc = f"{desc} DataLoader {dataloader_idx}"
-        self.predict_progress_bar.set_description(desc)
+        _restart(self.predict_progress_bar, self.total_predict_batches_current_dataloader,
+                 self.predict_description, len(getattr(trainer, "num_predict_batches", [0])),
+                 dataloader_idx)
 
     def on_predict_batch_end(
         self,
@@ -346,10 +336,16 @@ class TQDMProgressBar(ProgressBar):
         batch_idx: int,
         dataloader_idx: int = 0,
     ) -> None:
-        n = batch_idx + 1
-        if self._should_update(n, self.predict_progress_bar.total):
-            _update_n(self.predict_progress_bar, n)
+        self._advance(self.predict_progress_bar, batch_idx)
 
     def on_predict_end(self, trainer: Any, pl_module: Any) -> None:
         self.predict_progress_bar.close()
         self.reset_dataloader_idx_tracker()
+
+
+def _restart(bar, total, description: str, num_loaders: int, dataloader_idx: int) -> None:
+    """Reset an evaluation bar for a new dataloader (its index shown when there are several)."""
+    bar.reset(_convert_inf(total))
+    bar.initial = 0
+    bar.set_description(f"{description} DataLoader {dataloader_idx}" if num_loaders > 1
+                        else description)

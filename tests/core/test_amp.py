@@ -125,5 +125,10 @@ def test_autocast_lists_cover_nn_layers_and_losses():
     assert norm(c.flatten(1)[:, :8]).dtype is ember.bfloat16  # outside autocast: as given
     assert h.dtype is ember.bfloat16 and a.dtype is ember.bfloat16
     assert loss.dtype is ember.float32  # losses and norms: float32
+    with ember.autocast("cpu"):
+        low = ember.randn(3, 4) @ ember.randn(4, 4)
+        assert low.dtype is ember.bfloat16
+        for reduced in (low.sum(), low.prod(1), low.cumsum(0), low.logsumexp(1), low.norm()):
+            assert reduced.dtype is ember.float32  # reductions: float32
     loss.backward()
     assert conv.weight.grad.dtype is ember.float32

@@ -9,6 +9,7 @@ import types
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap_dim, tensor_method, wrap
+from ..amp import state as amp
 from ..autograd.grad_mode import no_grad, state
 from ._dispatch import composite, kernel, needs_grad, record
 
@@ -51,6 +52,8 @@ def _reduce_call(name, x, dims, keepdim):
 def sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all dims by default); bool/int sums are int64 like PyTorch."""
     x = input if dtype is None else input.to(dtype)
+    if amp.state.active and dtype is None:
+        (x,) = amp.full(x)  # reductions are on autocast's float32 list
     shape = x._data.shape
     dims = None if dim is None or not shape else normalize_dims(dim, len(shape))
     out = wrap(kernel(x._be, "sum")(x._data, dims, keepdim), x)
@@ -108,6 +111,7 @@ amin = _minmax("amin")
 
 
 @tensor_method
+@amp.runs_in_float32
 def logsumexp(input, dim, keepdim=False) -> Tensor:
     m = input.detach().amax(dim, keepdim=True)
     m = m.where(m.isfinite(), 0.0) if m.dtype.is_floating_point else m
@@ -234,6 +238,7 @@ def _prod_backward(node, g):
 
 
 @tensor_method
+@amp.runs_in_float32
 def prod(input, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     """Product of all elements, or along the int ``dim``; bool/int inputs multiply in int64."""
     x = input if dtype is None else input.to(dtype)
@@ -455,6 +460,7 @@ def _vector_norm(x: Tensor, p: float, dims, keepdim: bool) -> Tensor:
 
 
 @tensor_method
+@amp.runs_in_float32
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None) -> Tensor:
     """Vector p-norm over ``dim`` (all elements by default): p a number, inf, -inf, 0 or "fro"
     (the 2-norm); "nuc" is the nuclear matrix norm (``ember.linalg.matrix_norm``)."""
@@ -500,6 +506,7 @@ def _cumsum_backward(node, g):
 
 
 @tensor_method
+@amp.runs_in_float32
 def cumsum(input, dim, *, dtype=None) -> Tensor:
     """Running sum along ``dim``; bool/int inputs accumulate in int64."""
     x = input if dtype is None else input.to(dtype)
@@ -532,6 +539,7 @@ def _cumprod_backward(node, g):
 
 
 @tensor_method
+@amp.runs_in_float32
 def cumprod(input, dim, *, dtype=None) -> Tensor:
     """Running product along ``dim``; bool/int inputs multiply in int64."""
     x = input if dtype is None else input.to(dtype)

@@ -64,7 +64,10 @@ def _gen(seed):
 
 
 def _shm_entries():
-    return set(os.listdir("/dev/shm")) if HAS_SHM_DIR else set()
+    """This process's DataLoader blocks in /dev/shm (other test runs may share the folder)."""
+    if not HAS_SHM_DIR:
+        return set()
+    return {e for e in os.listdir("/dev/shm") if e.startswith(f"emb{os.getpid()}x")}
 
 
 # ---- datasets used by the tests (module level: picklable for 'spawn') ---------------------------

@@ -44,8 +44,8 @@ def available() -> bool:
 
 
 def new_prefix() -> str:
-    # Short: macOS limits shared-memory names to 31 characters.
-    return f"emb{secrets.token_hex(4)}"
+    # Short: macOS limits shared-memory names to 31 characters (this stays under 26).
+    return f"emb{os.getpid()}x{secrets.token_hex(4)}"  # the pid tells concurrent runs apart
 
 
 class Packed:

@@ -45,7 +45,8 @@ PRIMITIVES: dict[str, str] = {
     "argmin": "(x, dim, keepdim) -> int64 array; dim None flattens; first index of ties",
     "cumsum": "(x, dim) -> array; int inputs accumulate in int64",
     "cumprod": "(x, dim) -> array",
-    "sort": "(x, dim, descending, stable) -> (values, int64 indices)",
+    "sort": "(x, dim, descending, stable) -> (values, int64 indices); NaN sorts as the largest "
+            "value (last ascending, first descending), like PyTorch",
     # movement and views: the results of view/permute/expand/slice/as_strided share memory with x
     "view": "(x, shape) -> view with a new shape; raises ValueError when no view exists",
     "permute": "(x, dims) -> view with permuted axes",

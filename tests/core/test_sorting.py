@@ -250,3 +250,10 @@ def test_bucketize():
     np.testing.assert_array_equal(ember.bucketize(t(v), t(b)).numpy(), np.digitize(v, b, True))
     with pytest.raises(RuntimeError, match="boundaries tensor must be 1 dimension"):
         ember.bucketize(t(v), t([[1, 2]]))
+
+
+def test_descending_sort_puts_nan_first_and_keeps_ties_stable():
+    x = ember.tensor([1.0, float("nan"), 3.0, 3.0, -1.0])
+    values, indices = x.sort(descending=True)
+    assert math.isnan(values[0].item()) and values[1:].tolist() == [3.0, 3.0, 1.0, -1.0]
+    assert indices.tolist() == [1, 2, 3, 0, 4]  # PyTorch's (stable) order

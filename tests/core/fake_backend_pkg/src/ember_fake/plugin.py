@@ -131,12 +131,11 @@ def _scan(fn):
 
 def _sort(x, dim, descending, stable):
     if descending:
-        # a stable descending order: sort the reversed keys, keep ties in their original order
-        key = np.logical_not(x) if x.dtype.kind == "b" else \
-            (np.iinfo(x.dtype).max - x) if x.dtype.kind == "u" else -x
+        # stable, NaN first (the contract): the ascending sort of the reversed input, reversed
+        rev = np.argsort(np.flip(x, dim), axis=dim, kind="stable")
+        idx = x.shape[dim] - 1 - np.flip(rev, dim)
     else:
-        key = x
-    idx = np.argsort(key, axis=dim, kind="stable")
+        idx = np.argsort(x, axis=dim, kind="stable")
     return np.take_along_axis(x, idx, axis=dim), idx.astype(np.int64)
 
 

@@ -13,7 +13,6 @@ from ._device import device as _device_cls
 from ._dtype import _FROM_NP, LEGACY_NAMES, from_numpy_dtype
 from .autograd import graph as _graph
 from .autograd.engine import run_backward
-from .autograd.grad_mode import state as _grad_state
 from .autograd.graph import AccumulateGrad, RemovableHandle
 
 _new = object.__new__
@@ -364,6 +363,3 @@ def tensor_method(fn=None, *, name: str | None = None):
 
 _graph._Tensor, _graph._wrap = Tensor, wrap  # the graph module needs both, without a cycle
 
-
-def grad_enabled() -> bool:
-    return _grad_state.grad_enabled

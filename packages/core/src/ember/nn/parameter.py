@@ -64,7 +64,3 @@ class Buffer(Tensor):
 def _rebuild_parameter(data, requires_grad):
     return Parameter(data, requires_grad)
 
-
-def is_lazy(_module) -> bool:
-    """ember has no lazy (uninitialised-parameter) modules."""
-    return False

@@ -106,37 +106,16 @@ class TQDMProgressBar(ProgressBar):
             )
         return bar
 
-    @property
-    def train_progress_bar(self) -> _tqdm:
-        return self._bar("train")
+    def _bar_property(name: str):  # noqa: N805 - runs in the class body
+        """``<name>_progress_bar``: the bar, or a TypeError before it exists; settable."""
+        return property(lambda self: self._bar(name),
+                        lambda self, bar: setattr(self, f"_{name}_progress_bar", bar))
 
-    @train_progress_bar.setter
-    def train_progress_bar(self, bar: _tqdm) -> None:
-        self._train_progress_bar = bar
-
-    @property
-    def val_progress_bar(self) -> _tqdm:
-        return self._bar("val")
-
-    @val_progress_bar.setter
-    def val_progress_bar(self, bar: _tqdm) -> None:
-        self._val_progress_bar = bar
-
-    @property
-    def test_progress_bar(self) -> _tqdm:
-        return self._bar("test")
-
-    @test_progress_bar.setter
-    def test_progress_bar(self, bar: _tqdm) -> None:
-        self._test_progress_bar = bar
-
-    @property
-    def predict_progress_bar(self) -> _tqdm:
-        return self._bar("predict")
-
-    @predict_progress_bar.setter
-    def predict_progress_bar(self, bar: _tqdm) -> None:
-        self._predict_progress_bar = bar
+    train_progress_bar = _bar_property("train")
+    val_progress_bar = _bar_property("val")
+    test_progress_bar = _bar_property("test")
+    predict_progress_bar = _bar_property("predict")
+    del _bar_property
 
     @property
     def refresh_rate(self) -> int:

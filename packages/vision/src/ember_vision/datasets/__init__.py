@@ -1,0 +1,1 @@
+"""Datasets: torchvision names, constructor arguments and on-disk layout."""

@@ -1,0 +1,1 @@
+"""Image reading/writing/encoding through Pillow."""

@@ -1,0 +1,1 @@
+"""Model architectures with torchvision state_dict keys, and the weights registry."""

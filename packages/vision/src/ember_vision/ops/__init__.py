@@ -1,0 +1,1 @@
+"""Detection ops: nms, box ops, roi_align/roi_pool, losses, StochasticDepth."""

@@ -1,0 +1,1 @@
+"""Transforms (v1 API; v2 in transforms.v2)."""

@@ -45,7 +45,9 @@ def is_complex(input: Tensor) -> bool:
     return input.dtype.is_complex
 
 
-_LAZY_MODULES = {"linalg", "fft", "special", "testing", "nn", "amp", "utils", "optim"}
+_LAZY_MODULES = {
+    "linalg", "fft", "special", "testing", "nn", "amp", "utils", "optim", "hub", "distributed",
+}
 # top-level names that live in lazily imported modules: name → (module, attribute)
 _LAZY_ATTRS = {
     "autocast": ("ember.amp", "autocast"),
@@ -53,6 +55,9 @@ _LAZY_ATTRS = {
     "get_autocast_dtype": ("ember.amp", "get_autocast_dtype"),
     "save": ("ember.serialization", "save"),
     "load": ("ember.serialization", "load"),
+    **{name: ("ember.spectral", name) for name in (
+        "stft", "istft", "hann_window", "hamming_window", "blackman_window", "bartlett_window",
+        "kaiser_window")},
 }
 
 

@@ -6,7 +6,7 @@ Submodules import on first use (``ember.utils.data`` pulls in ``multiprocessing`
 
 from __future__ import annotations
 
-_SUBMODULES = {"data"}
+_SUBMODULES = {"data", "archive"}
 
 
 def __getattr__(name: str):

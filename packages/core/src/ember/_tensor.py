@@ -138,6 +138,22 @@ class Tensor:
     def is_inference(self) -> bool:
         return self._inference
 
+    def as_subclass(self, cls):
+        """A ``cls`` (a subclass of Tensor) instance over the same data as ``self``, like
+        ``torch.Tensor.as_subclass``: in-place changes show in both, and the result stays
+        attached to ``self``'s autograd graph."""
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError(f"as_subclass expects a subclass of Tensor, got {cls!r}")
+        if self._rg and self.grad_fn is None:
+            self._accumulator()  # a leaf: gradients reaching the alias accumulate into self
+        out = _new(cls)
+        out._data, out._device, out._be = self._data, self._device, self._be
+        # autograd fields (grad_fn, requires_grad, accumulator, view base), not the grad itself
+        out.__dict__.update({k: v for k, v in self.__dict__.items()
+                             if k not in ("grad", "_retains_grad")})
+        out._vc = self._version_counter()  # one memory, one version counter
+        return out
+
     @property
     def _version(self) -> int:
         return self._version_counter()[0]
@@ -194,6 +210,15 @@ class Tensor:
         if self.grad_fn is None:
             return self._accumulator().register_prehook(hook, 0)
         return self.grad_fn.register_prehook(hook, self._out_nr)
+
+    def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
+        """``hook(tensor)`` runs after a gradient was accumulated into this leaf's ``.grad``."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        return self._accumulator().register_post_accumulate_hook(hook)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward."""

@@ -121,6 +121,9 @@ def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool, inpu
                 if node.backward is None:  # AccumulateGrad
                     if captured is None and 0 in buf:
                         node.accumulate(buf[0], create_graph)
+                        if node.post_hooks:
+                            for hook in list(node.post_hooks.values()):
+                                hook(node.variable)
                     continue
                 grads_in = _call(node, buf)
                 if not retain_graph:

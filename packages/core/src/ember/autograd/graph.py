@@ -108,11 +108,20 @@ class AccumulateGrad(Node):
     """The node of a leaf: adds the gradient that reaches it into ``leaf.grad``."""
 
     __slots__ = ("variable",)
+    post_hooks = None  # {id: hook(leaf)}: run after the gradient was accumulated into leaf.grad
 
     def __init__(self, leaf):
         self.backward, self._name, self.next_functions = None, "AccumulateGrad", ()
         self.saved, self.versions, self.ctx = (), (), None
         self.variable = leaf
+
+    def register_post_accumulate_hook(self, hook) -> RemovableHandle:
+        """``hook(leaf)`` runs after each accumulation of a gradient into ``leaf.grad``."""
+        if self.post_hooks is None:
+            self.post_hooks = {}
+        handle = RemovableHandle(self.post_hooks)
+        self.post_hooks[handle.id] = hook
+        return handle
 
     def accumulate(self, grad, keep_graph: bool = False) -> None:
         leaf = self.variable

@@ -1,7 +1,7 @@
 """``ember.nn``: modules, layers, losses, ``functional``, ``init`` and ``utils`` (PyTorch's names)."""
 
-from . import functional, init, utils  # noqa: F401
+from . import functional, init, parallel, utils  # noqa: F401
 from .modules import *  # noqa: F403
 from .parameter import Buffer, Parameter
 
-__all__ = ["Buffer", "Parameter", "functional", "init", "utils"]
+__all__ = ["Buffer", "Parameter", "functional", "init", "parallel", "utils"]

@@ -141,7 +141,7 @@ class ModelCheckpoint(Callback):
         path = self._unique_path(self.format_checkpoint_name(metrics), trainer)
         previous, self.best_model_path = self.best_model_path, path
         trainer.save_checkpoint(path, self.save_weights_only)
-        if self.save_top_k == 1 and previous and previous != path and os.path.exists(previous):
+        if self.save_top_k == 1 and previous and previous != path and trainer.is_global_zero and os.path.exists(previous):
             os.remove(previous)
 
     def _save_monitor(self, trainer, metrics) -> None:
@@ -171,7 +171,7 @@ class ModelCheckpoint(Callback):
         self.best_model_path = pick_best(self.best_k_models, key=self.best_k_models.get)
         self.best_model_score = self.best_k_models[self.best_model_path]
         trainer.save_checkpoint(path, self.save_weights_only)
-        if removed and removed != path and os.path.exists(removed):
+        if removed and removed != path and trainer.is_global_zero and os.path.exists(removed):
             os.remove(removed)
 
     def _unique_path(self, path: str, trainer) -> str:
@@ -181,7 +181,7 @@ class ModelCheckpoint(Callback):
         while os.path.exists(path) and path not in self.best_k_models and path != self.best_model_path:
             path = f"{base}-v{version}{self.FILE_EXTENSION}"
             version += 1
-        return path
+        return trainer.strategy.broadcast(path)  # with DDP: the name rank 0 (the writer) chose
 
     def format_checkpoint_name(self, metrics: dict, filename: str | None = None) -> str:
         """The checkpoint path for ``metrics`` (``{epoch}-{val_loss:.2f}`` → ``epoch=1-val_loss=0.12.ckpt``)."""

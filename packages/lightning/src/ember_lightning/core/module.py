@@ -128,6 +128,8 @@ class LightningModule(ModelHooks, DataHooks, CheckpointHooks, HyperparametersMix
             on_epoch = fx not in _STEP_HOOKS
         if logger is None:
             logger = True
+        if sync_dist:  # every rank logs the same names in the same order: reduce over them
+            value = self._trainer.strategy.reduce(value, group=sync_dist_group, reduce_op=reduce_fx)
         self._trainer._results.log(self._trainer, fx, name, value, prog_bar=prog_bar, logger=logger,
                                    on_step=on_step, on_epoch=on_epoch, reduce_fx=reduce_fx,
                                    batch_size=batch_size, add_dataloader_idx=add_dataloader_idx)
@@ -139,7 +141,8 @@ class LightningModule(ModelHooks, DataHooks, CheckpointHooks, HyperparametersMix
         """Log every item of ``dictionary`` with the same options."""
         for k, v in dictionary.items():
             self.log(k, v, prog_bar=prog_bar, logger=logger, on_step=on_step, on_epoch=on_epoch, reduce_fx=reduce_fx,
-                     add_dataloader_idx=add_dataloader_idx, batch_size=batch_size)
+                     sync_dist=sync_dist, sync_dist_group=sync_dist_group, add_dataloader_idx=add_dataloader_idx,
+                     batch_size=batch_size)
 
     # -- optimization ----------------------------------------------------------------------------
     def optimizers(self, use_pl_optimizer: bool = True):

@@ -8,6 +8,7 @@ from typing import Any
 
 from ember_lightning.core.saving import save_hparams_to_yaml
 from ember_lightning.loggers.logger import Logger
+from ember_lightning.utilities.rank_zero import rank_zero_only
 
 
 class CSVLogger(Logger):
@@ -58,12 +59,14 @@ class CSVLogger(Logger):
                  if d.startswith("version_") and d.split("_")[1].isdigit() and os.path.isdir(os.path.join(self.root_dir, d))]
         return max(found) + 1 if found else 0
 
+    @rank_zero_only
     def log_hyperparams(self, params: dict[str, Any] | Any = None, *args: Any, **kwargs: Any) -> None:
         params = params if isinstance(params, dict) else vars(params)
         self.hparams.update(params)
         os.makedirs(self.log_dir, exist_ok=True)
         save_hparams_to_yaml(os.path.join(self.log_dir, self.NAME_HPARAMS_FILE), self.hparams)
 
+    @rank_zero_only
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
         row = {(f"{self._prefix}-{k}" if self._prefix else k): float(v) for k, v in metrics.items()}
         row["step"] = step if step is not None else len(self.metrics)
@@ -71,6 +74,7 @@ class CSVLogger(Logger):
         if (row["step"] + 1) % self._flush_every == 0:
             self.save()
 
+    @rank_zero_only
     def save(self) -> None:
         """Write the pending rows; the whole file is rewritten when a new column appears."""
         if len(self.metrics) == self._written:
@@ -89,5 +93,6 @@ class CSVLogger(Logger):
             writer.writerows(rows)
         self._keys, self._written = keys, len(self.metrics)
 
+    @rank_zero_only
     def finalize(self, status: str) -> None:
         self.save()

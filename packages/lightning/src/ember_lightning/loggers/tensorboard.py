@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ember_lightning.loggers.logger import Logger
+from ember_lightning.utilities.rank_zero import rank_zero_only
 
 __all__ = ["TensorBoardLogger"]
 
@@ -162,6 +163,7 @@ class TensorBoardLogger(Logger):
         return self._experiment
 
     # ------------------------------------------------------------ logging
+    @rank_zero_only
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         """Write each metric as a scalar (a dict value as a group of scalars) at ``step``."""
         for key, value in metrics.items():
@@ -180,6 +182,7 @@ class TensorBoardLogger(Logger):
                     "Try a dict or a scalar/tensor."
                 ) from ex
 
+    @rank_zero_only
     def log_hyperparams(
         self, params: Mapping[str, Any] | Namespace, metrics: Mapping[str, Any] | None = None
     ) -> None:
@@ -206,6 +209,7 @@ class TensorBoardLogger(Logger):
     def log_graph(self, model: Any, input_array: Any = None) -> None:
         """No graph is written: ember has no tracer that produces TensorBoard's graph format."""
 
+    @rank_zero_only
     def save(self) -> None:
         """Flush the event file and write ``hparams.yaml`` next to it (once)."""
         if self._experiment is not None:
@@ -216,6 +220,7 @@ class TensorBoardLogger(Logger):
 
             save_hparams_to_yaml(hparams_file, self.hparams)
 
+    @rank_zero_only
     def finalize(self, status: str) -> None:
         if self._experiment is not None:
             self._experiment.flush()

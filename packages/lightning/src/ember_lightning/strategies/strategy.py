@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import ember
 from ember_lightning.core.optimizer import LightningOptimizer
 
@@ -25,6 +27,7 @@ class Strategy:
 
     def setup(self, trainer, model) -> None:
         """Move and convert the model for this strategy."""
+        self._trainer = trainer
         model = self.precision_plugin.convert_module(model)
         self.model = model.to(self.root_device)
 
@@ -48,11 +51,28 @@ class Strategy:
             loss = plugin.scaler.scale(loss)
         self.model.backward(loss, *args, **kwargs)
 
-    def reduce(self, value):
+    def training_step(self, *args, **kwargs):
+        """Run the LightningModule's ``training_step`` (a distributed strategy runs it through
+        its wrapper, e.g. DistributedDataParallel)."""
+        return self._trainer._call_module("training_step", *args, **kwargs)
+
+    def block_backward_sync(self):
+        """Context for the backward passes of accumulated (non-stepping) batches."""
+        return contextlib.nullcontext()
+
+    def process_dataloader(self, dataloader, kind: str):
+        """The dataloader to use for ``kind`` ("train", "val", "test"): unchanged here."""
+        return dataloader
+
+    def reduce(self, value, group=None, reduce_op="mean"):
+        """``value`` reduced over all processes (one process: itself)."""
         return value
 
     def barrier(self, name: str | None = None) -> None:
         pass
+
+    def broadcast(self, obj, src: int = 0):
+        return obj
 
 
 class SingleDeviceStrategy(Strategy):

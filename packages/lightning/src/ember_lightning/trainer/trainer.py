@@ -11,6 +11,7 @@ import ember
 from ember_lightning.callbacks.callback import Callback
 from ember_lightning.core.optimizer import _configure_optimizers
 from ember_lightning.plugins.precision import precision_plugin as _make_precision
+from ember_lightning.strategies.ddp import DDPStrategy
 from ember_lightning.strategies.strategy import SingleDeviceStrategy
 from ember_lightning.trainer.connectors import checkpoint_connector as ckpt_conn
 from ember_lightning.trainer.connectors.logger_connector import ResultCollection
@@ -45,6 +46,13 @@ def _len(dl) -> int | float:
         return math.inf
 
 
+def _num_devices(devices) -> int:
+    """How many processes per node ``devices`` asks for ("auto": one)."""
+    if devices in ("auto", -1, "-1"):
+        return 1
+    return len(devices) if isinstance(devices, list) else int(devices)
+
+
 def _as_list(dls):
     if dls is None:
         return []
@@ -52,7 +60,8 @@ def _as_list(dls):
 
 
 class Trainer:
-    """Lightning-2.x-style trainer (single device; ``strategy="auto"``)."""
+    """Lightning-2.x-style trainer: one device (``strategy="auto"``) or one process per device
+    (``strategy="ddp", devices=N``, see :class:`~ember_lightning.strategies.DDPStrategy`)."""
 
     def __init__(self, *, accelerator="auto", strategy="auto", devices="auto", num_nodes: int = 1, precision="32-true",
                  logger=None, callbacks=None, fast_dev_run=False, max_epochs: int | None = None, min_epochs: int | None = None,
@@ -65,15 +74,22 @@ class Trainer:
                  inference_mode: bool = True, use_distributed_sampler: bool = True, profiler=None,
                  detect_anomaly: bool = False, barebones: bool = False, plugins=None, sync_batchnorm: bool = False,
                  reload_dataloaders_every_n_epochs: int = 0, default_root_dir=None) -> None:
-        if strategy not in ("auto", "single_device"):
-            raise MisconfigurationException(f"strategy={strategy!r} is not supported yet (only 'auto')")
-        if devices not in ("auto", 1, "1", -1) and not (isinstance(devices, list) and len(devices) == 1):
-            raise MisconfigurationException(f"devices={devices!r}: only one device is supported until distributed strategies exist")
+        ddp = strategy == "ddp" or isinstance(strategy, DDPStrategy)
+        if strategy not in ("auto", "single_device") and not ddp:
+            raise MisconfigurationException(f"strategy={strategy!r} is not supported (use 'auto' or 'ddp')")
+        if not ddp and devices not in ("auto", 1, "1", -1) and not (isinstance(devices, list) and len(devices) == 1):
+            raise MisconfigurationException(f"devices={devices!r}: several devices need strategy='ddp'")
         acc = _resolve_accelerator(accelerator)
         device = f"{acc}:{devices[0]}" if isinstance(devices, list) else acc
         self.precision_plugin = _make_precision(precision, acc)
         self.precision = self.precision_plugin.precision
-        self.strategy = SingleDeviceStrategy(device, self.precision_plugin)
+        if ddp:  # joins the job's process group, or re-executes this script under mpiexec
+            self.strategy = strategy if isinstance(strategy, DDPStrategy) else DDPStrategy()
+            self.strategy.connect(acc, _num_devices(devices), num_nodes, self.precision_plugin)
+        else:
+            self.strategy = SingleDeviceStrategy(device, self.precision_plugin)
+        self.num_nodes = num_nodes
+        self._use_distributed_sampler = use_distributed_sampler
         self.accelerator = acc
         if gradient_clip_algorithm not in (None, "norm", "value"):
             raise MisconfigurationException(f"`gradient_clip_algorithm` {gradient_clip_algorithm!r} is invalid. "
@@ -183,7 +199,19 @@ class Trainer:
 
     @property
     def is_global_zero(self) -> bool:
-        return True
+        return self.strategy.is_global_zero
+
+    @property
+    def global_rank(self) -> int:
+        return getattr(self.strategy, "global_rank", 0)
+
+    @property
+    def local_rank(self) -> int:
+        return getattr(self.strategy, "local_rank", 0)
+
+    @property
+    def world_size(self) -> int:
+        return getattr(self.strategy, "world_size", 1)
 
     @property
     def interrupted(self) -> bool:
@@ -416,6 +444,9 @@ class Trainer:
         if kind == "train" and given is not None and self.overfit_batches:
             given = ember.utils.data.DataLoader(given.dataset, batch_size=given.batch_size, shuffle=False,
                                                 collate_fn=given.collate_fn, drop_last=given.drop_last)
+        if self._use_distributed_sampler and kind != "predict":
+            given = [self.strategy.process_dataloader(d, kind) for d in given] \
+                if isinstance(given, (list, tuple)) else self.strategy.process_dataloader(given, kind)
         if kind == "train":
             self.train_dataloader = given
             return given
@@ -501,6 +532,8 @@ class Trainer:
         model.train()
         self._call_both("on_train_epoch_start")
         n = self.num_training_batches
+        if hasattr(getattr(train_dl, "sampler", None), "set_epoch"):
+            train_dl.sampler.set_epoch(self.current_epoch)  # a new shuffle each epoch (DDP)
         it = iter(train_dl)
         for _ in range(skip):
             next(it)
@@ -549,7 +582,7 @@ class Trainer:
         model = self.lightning_module
         if not model.automatic_optimization:
             with self.precision_plugin.forward_context():
-                out = self._call_module("training_step", batch, batch_idx)
+                out = self.strategy.training_step(batch, batch_idx)
             return out
         accum = self.accumulate_grad_batches
         should_step = (batch_idx + 1) % accum == 0 or is_last
@@ -557,7 +590,7 @@ class Trainer:
 
         def closure():
             with self.precision_plugin.forward_context():
-                out = self._call_module("training_step", batch, batch_idx)
+                out = self.strategy.training_step(batch, batch_idx)
             result["out"] = out
             loss = out["loss"] if isinstance(out, dict) else out
             if loss is None:
@@ -571,7 +604,8 @@ class Trainer:
             return loss
 
         if not should_step:
-            closure()
+            with self.strategy.block_backward_sync():
+                closure()
             return result.get("out")
         opt = self.strategy._lightning_optimizers[0]
         self._call_module("optimizer_step", self.current_epoch, batch_idx, opt, closure)
@@ -720,5 +754,7 @@ class Trainer:
         if self.lightning_module is None:
             raise AttributeError("Saving a checkpoint is only possible if a model is attached to the Trainer.")
         ckpt = ckpt_conn.dump_checkpoint(self, weights_only)
-        os.makedirs(os.path.dirname(os.path.abspath(filepath)), exist_ok=True)
-        ember.save(ckpt, filepath)
+        if self.strategy.is_global_zero:  # one writer; the others wait until the file exists
+            os.makedirs(os.path.dirname(os.path.abspath(filepath)), exist_ok=True)
+            ember.save(ckpt, filepath)
+        self.strategy.barrier("save_checkpoint")

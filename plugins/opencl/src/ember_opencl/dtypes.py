@@ -1,0 +1,67 @@
+"""Which NumPy dtypes live on an OpenCL device, and their OpenCL C names.
+
+bool is stored as ``uchar`` holding 0 or 1 (OpenCL has no bool in buffers). float64 needs the
+device's ``cl_khr_fp64``; float16, bfloat16 and complex are not supported by this backend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: NumPy dtype → (OpenCL C type, the suffix of the cast kernel that produces it)
+CL_TYPES: dict[np.dtype, str] = {
+    np.dtype(np.bool_): "uchar",
+    np.dtype(np.uint8): "uchar",
+    np.dtype(np.int8): "char",
+    np.dtype(np.int16): "short",
+    np.dtype(np.int32): "int",
+    np.dtype(np.int64): "long",
+    np.dtype(np.float32): "float",
+    np.dtype(np.float64): "double",
+}
+
+_NAMES = {np.dtype(np.bool_): "bool", np.dtype(np.uint8): "uint8", np.dtype(np.int8): "int8",
+          np.dtype(np.int16): "int16", np.dtype(np.int32): "int32", np.dtype(np.int64): "int64",
+          np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
+
+INT64 = np.dtype(np.int64)
+BOOL = np.dtype(np.bool_)
+
+
+def name(dtype: np.dtype) -> str:
+    """ember's name of a supported dtype (``float32``…), used in kernel and program names."""
+    return _NAMES[dtype]
+
+
+def defines(dtype: np.dtype, has_fp64: bool) -> dict:
+    """The preprocessor definitions that specialise a program to element type ``dtype``."""
+    kind = dtype.kind
+    d = {"T": CL_TYPES[dtype], "T_BITS": str(dtype.itemsize * 8),
+         "IS_SIGNED": "1" if kind in "if" else "0"}
+    if kind == "f":
+        d["IS_FLOAT"] = "1"
+        d["ACC_T"] = "double" if has_fp64 else "float"
+    else:
+        d["ACC_T"] = "long"
+        if kind == "b":
+            d["IS_BOOL"] = "1"
+    info = np.finfo(dtype) if kind == "f" else np.iinfo(dtype) if kind in "iu" else None
+    if kind == "f":
+        d["T_LOWEST"], d["T_HIGHEST"] = "(-INFINITY)", "INFINITY"
+    elif kind == "b":
+        d["T_LOWEST"], d["T_HIGHEST"] = "0", "1"
+    else:
+        # INT64_MIN cannot be written as one literal in C
+        lo = f"({info.min + 1}L - 1)" if dtype.itemsize == 8 else str(info.min)
+        d["T_LOWEST"], d["T_HIGHEST"] = f"(({CL_TYPES[dtype]}){lo})", f"(({CL_TYPES[dtype]}){info.max}L)"
+    return d
+
+
+def check_supported(dtype: np.dtype, has_fp64: bool, device: str) -> None:
+    """TypeError naming the dtype and the device when ``device`` cannot hold ``dtype``."""
+    if dtype not in CL_TYPES:
+        raise TypeError(f"the OpenCL backend does not support dtype {dtype} (supported: "
+                        f"{', '.join(_NAMES.values())})")
+    if dtype.kind == "f" and dtype.itemsize == 8 and not has_fp64:
+        raise TypeError(f"{device} does not support float64 (its driver lacks cl_khr_fp64); use "
+                        "float32 on this device")

@@ -1,0 +1,225 @@
+"""The weights registry (torchvision's models._api) and the pretrained-weights download path,
+exercised offline: checkpoints are served from 127.0.0.1 or a file:// mirror."""
+
+import hashlib
+import pathlib
+
+import numpy as np
+import pytest
+
+import ember
+from ember.testing.http_server import serve_directory
+from ember_vision import models
+from ember_vision.models import (MobileNet_V3_Small_Weights, ResNet18_Weights, ResNet50_Weights,
+                                 Weights, WeightsEnum)
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+
+
+# --- registry -----------------------------------------------------------------------------------
+
+def test_list_models_and_get_model():
+    names = models.list_models()
+    for name in ("resnet18", "resnet50", "vgg16_bn", "alexnet", "mobilenet_v2",
+                 "mobilenet_v3_large", "efficientnet_b7", "efficientnet_v2_l", "vit_b_16",
+                 "swin_v2_b", "convnext_large", "regnet_y_128gf", "densenet201"):
+        assert name in names
+    assert names == sorted(names)
+    model = models.get_model("ResNet18", num_classes=3)  # names are case-insensitive
+    assert isinstance(model, models.ResNet) and model.fc.out_features == 3
+    with pytest.raises(ValueError, match="Unknown model resnet19"):
+        models.get_model("resnet19")
+
+
+def test_get_model_weights_and_get_weight():
+    assert models.get_model_weights("resnet50") is ResNet50_Weights
+    assert models.get_model_weights(models.resnet50) is ResNet50_Weights
+    w = models.get_weight("ResNet50_Weights.IMAGENET1K_V2")
+    assert w is ResNet50_Weights.IMAGENET1K_V2 is ResNet50_Weights.DEFAULT
+    with pytest.raises(ValueError, match="Invalid weight name"):
+        models.get_weight("ResNet50_Weights")
+    with pytest.raises(ValueError, match="couldn't be retrieved"):
+        models.get_weight("ResNet51_Weights.IMAGENET1K_V1")
+
+
+def test_every_builder_has_a_default_with_imagenet_metadata():
+    for name in models.list_models():
+        enum_cls = models.get_model_weights(name)
+        assert issubclass(enum_cls, WeightsEnum)
+        default = enum_cls.DEFAULT
+        assert default.url.startswith("https://download.pytorch.org/models/")
+        assert len(default.meta["categories"]) == 1000
+        assert set(default.meta["_metrics"]["ImageNet-1K"]) == {"acc@1", "acc@5"}
+
+
+def test_published_metadata():
+    # torchvision's published numbers (docs' weights table)
+    meta = ResNet18_Weights.IMAGENET1K_V1.meta
+    assert ResNet18_Weights.IMAGENET1K_V1.url == \
+        "https://download.pytorch.org/models/resnet18-f37072fd.pth"
+    assert meta["num_params"] == 11689512
+    assert meta["_metrics"]["ImageNet-1K"] == {"acc@1": 69.758, "acc@5": 89.078}
+    assert meta["min_size"] == (1, 1)
+    cats = meta["categories"]
+    assert len(cats) == len(set(cats)) == 1000
+    assert (cats[0], cats[1], cats[207], cats[999]) == \
+        ("tench", "goldfish", "golden retriever", "toilet tissue")
+    assert ResNet50_Weights.IMAGENET1K_V2.meta["_metrics"]["ImageNet-1K"]["acc@1"] == 80.858
+    assert models.ViT_H_14_Weights.DEFAULT.meta["min_size"] == (518, 518)
+    assert models.VGG16_Weights.IMAGENET1K_FEATURES.meta["categories"] is None
+
+
+def test_verify_accepts_members_names_and_default():
+    W = ResNet18_Weights
+    assert W.verify(None) is None
+    assert W.verify("IMAGENET1K_V1") is W.IMAGENET1K_V1
+    assert W.verify("DEFAULT") is W.IMAGENET1K_V1
+    assert W.verify("ResNet18_Weights.IMAGENET1K_V1") is W.IMAGENET1K_V1
+    assert repr(W.DEFAULT) == "ResNet18_Weights.IMAGENET1K_V1"
+    assert isinstance(W.DEFAULT.value, Weights)
+    with pytest.raises(TypeError, match="expected ResNet18_Weights but received "
+                                        "ResNet50_Weights"):
+        models.resnet18(weights=ResNet50_Weights.DEFAULT)
+    with pytest.raises(ValueError, match="IMAGENET2K"):
+        models.resnet18(weights="IMAGENET2K")
+
+
+def test_weights_fix_num_classes():
+    with pytest.raises(ValueError, match="num_classes"):
+        models.resnet18(weights="DEFAULT", num_classes=10)
+
+
+# --- the evaluation preset (weights.transforms()) ----------------------------------------------
+
+def test_transforms_preset_parameters():
+    preset = ResNet50_Weights.IMAGENET1K_V2.transforms()
+    assert (preset.crop_size, preset.resize_size) == ([224], [232])
+    v2s = models.EfficientNet_V2_S_Weights.DEFAULT.transforms()
+    assert (v2s.crop_size, v2s.resize_size, str(v2s.interpolation)) == \
+        ([384], [384], "InterpolationMode.BILINEAR")
+    assert str(models.ViT_B_16_Weights.IMAGENET1K_SWAG_E2E_V1.transforms().interpolation) == \
+        "InterpolationMode.BICUBIC"
+
+
+def test_transforms_preset_matches_torchvision():
+    PIL = pytest.importorskip("PIL.Image")
+    ref = np.load(FIXTURES / "imagenet_preset_ref.npz")
+    img = PIL.open(FIXTURES / "test_image.png").convert("RGB")
+    preset = ResNet18_Weights.IMAGENET1K_V1.transforms()
+    out = preset(img)
+    assert out.dtype == ember.float32 and out.shape == (3, 224, 224)
+    np.testing.assert_allclose(out.numpy(), ref["imagenet_eval_preset_pil"], atol=1e-6)
+    # a uint8 tensor goes through the tensor resize: torchvision's uint8 kernel rounds a few
+    # pixels of this upscale differently (measured: 2 of 150528 values, by one uint8 level)
+    u8 = ember.from_numpy(np.ascontiguousarray(np.asarray(img).transpose(2, 0, 1)))
+    diff = np.abs(preset(u8).numpy() - ref["imagenet_eval_preset_tensor_u8"])
+    assert diff.max() <= 1 / 255 / 0.224 + 1e-6 and (diff > 1e-5).mean() < 1e-4
+
+
+# --- downloading and loading checkpoints -------------------------------------------------------
+
+@pytest.fixture
+def published_checkpoint(tmp_path):
+    """A mobilenet_v3_small state dict saved by ember.save under torch.hub's naming rule
+    ``<name>-<first 8 hex digits of its sha256>.pth``; returns (folder, file name, state dict)."""
+    ember.manual_seed(0)
+    state = models.mobilenet_v3_small().state_dict()
+    folder = tmp_path / "models"
+    folder.mkdir()
+    raw = folder / "raw.pth"
+    ember.save(state, raw)
+    name = f"mobilenet_v3_small-{hashlib.sha256(raw.read_bytes()).hexdigest()[:8]}.pth"
+    raw.rename(folder / name)
+    return folder, name, state
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBER_HOME", str(tmp_path / "ember_home"))
+    monkeypatch.delenv("EMBER_HUB_MIRROR", raising=False)
+    return tmp_path / "ember_home" / "hub" / "checkpoints"
+
+
+def _point_weights_at(monkeypatch, url):
+    monkeypatch.setattr(MobileNet_V3_Small_Weights.IMAGENET1K_V1.value, "url", url)
+
+
+def _assert_same_state(model, state):
+    got = model.state_dict()
+    assert list(got) == list(state)
+    for k, v in state.items():
+        np.testing.assert_array_equal(got[k].numpy(), v.numpy(), err_msg=k)
+
+
+def test_download_from_local_server_checks_hash_and_caches(published_checkpoint, cache,
+                                                           monkeypatch):
+    folder, name, state = published_checkpoint
+    with serve_directory(folder) as server:
+        _point_weights_at(monkeypatch, f"{server.url}/{name}")
+        model = models.mobilenet_v3_small(weights="DEFAULT", progress=False)
+        _assert_same_state(model, state)
+        assert (cache / name).exists()
+        served = len(server.requests)
+        models.mobilenet_v3_small(weights=MobileNet_V3_Small_Weights.IMAGENET1K_V1,
+                                  progress=False)
+        assert len(server.requests) == served  # second time: read from the cache
+
+
+def test_download_refuses_a_corrupt_checkpoint(published_checkpoint, cache, monkeypatch):
+    folder, name, _ = published_checkpoint
+    data = bytearray((folder / name).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (folder / name).write_bytes(bytes(data))
+    with serve_directory(folder) as server:
+        _point_weights_at(monkeypatch, f"{server.url}/{name}")
+        with pytest.raises(RuntimeError, match=name.split("-")[1][:8]):
+            models.mobilenet_v3_small(weights="DEFAULT", progress=False)
+    assert not (cache / name).exists()  # nothing corrupt is left to be loaded later
+
+
+def test_mirror_folder_is_used_before_the_published_url(published_checkpoint, cache,
+                                                        monkeypatch):
+    folder, name, state = published_checkpoint
+    # the published address is never contacted: the mirror (a folder) has the file
+    monkeypatch.setenv("EMBER_HUB_MIRROR", str(folder))
+    _point_weights_at(monkeypatch, f"https://download.pytorch.org/models/{name}")
+    _assert_same_state(models.mobilenet_v3_small(weights="DEFAULT", progress=False), state)
+
+
+def test_mirror_with_a_wrong_file_under_the_published_name_is_refused(published_checkpoint,
+                                                                      cache, monkeypatch):
+    folder, name, _ = published_checkpoint
+    published = pathlib.PurePosixPath(MobileNet_V3_Small_Weights.DEFAULT.url).name
+    (folder / name).rename(folder / published)  # our bytes do not hash to torchvision's prefix
+    monkeypatch.setenv("EMBER_HUB_MIRROR", str(folder))
+    with pytest.raises(RuntimeError, match="corrupt"):
+        models.mobilenet_v3_small(weights="DEFAULT", progress=False)
+    assert not (cache / published).exists()
+
+
+def test_loaded_checkpoint_is_read_without_running_code(published_checkpoint, cache,
+                                                        monkeypatch, tmp_path, capsys):
+    # a pickle that would run code when unpickled must be refused, not executed
+    import pickle
+    import zipfile
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    evil = tmp_path / "evil.pth"
+    ember.save({"x": ember.zeros(1)}, evil)  # start from a valid zip checkpoint
+    with zipfile.ZipFile(evil) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    pkl = next(n for n in members if n.endswith("data.pkl"))
+    members[pkl] = pickle.dumps({"x": Evil()}, protocol=2)
+    with zipfile.ZipFile(evil, "w") as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+    name = f"mobilenet_v3_small-{hashlib.sha256(evil.read_bytes()).hexdigest()[:8]}.pth"
+    evil.rename(tmp_path / "models" / name)
+    monkeypatch.setenv("EMBER_HUB_MIRROR", str(tmp_path / "models"))
+    _point_weights_at(monkeypatch, f"https://download.pytorch.org/models/{name}")
+    with pytest.raises(Exception, match="unsupported global builtins.print"):
+        models.mobilenet_v3_small(weights="DEFAULT", progress=False)
+    assert "pwned" not in capsys.readouterr().out

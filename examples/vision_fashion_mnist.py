@@ -71,7 +71,7 @@ def train_one_epoch(model, loader, optimizer, loss_fn=F.cross_entropy) -> float:
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        total += float(loss) * len(labels)
+        total += loss.item() * len(labels)
         count += len(labels)
     return total / count
 

@@ -107,11 +107,11 @@ print("bfloat16 round trip and matmul:", tuple((x @ x).float().cpu().shape))
 EOF
 
 # ---- 2-4. the kit, the tests, the benchmarks ----------------------------------------------------------
-stage "conformance kit (cuda)" 270 "$PY" -m pytest --pyargs ember.testing.conformance \
+stage "conformance kit (cuda)" 240 "$PY" -m pytest --pyargs ember.testing.conformance \
     --ember-device cuda -q -p no:cacheprovider --tb=short
-stage "tests/cuda" 150 "$PY" -m pytest tests/cuda -q -p no:cacheprovider -rs --tb=short \
+stage "tests/cuda" 120 "$PY" -m pytest tests/cuda -q -p no:cacheprovider -rs --tb=short \
     --ignore tests/cuda/test_backend_logic_on_numpy.py
-stage "bench_cuda --quick" 150 "$PY" benchmarks/bench_cuda.py --quick
+stage "bench_cuda --quick" 120 "$PY" benchmarks/bench_cuda.py --quick
 
 # ---- 5. summary -----------------------------------------------------------------------------------
 echo

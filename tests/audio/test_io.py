@@ -6,6 +6,7 @@ import wave as wavmod
 
 import numpy as np
 import pytest
+import soundfile
 from conftest import FIXTURES
 
 import ember
@@ -56,8 +57,6 @@ def test_frame_offset_num_frames_channels_first():
     (ember.float32, {"encoding": "ULAW"}, "ULAW", 8, "ULAW", None),
 ])
 def test_wav_round_trip(tmp_path, dtype, kwargs, subtype, bits, encoding, load_dtype):
-    import soundfile
-
     rng = np.random.default_rng(0)
     x = rng.uniform(-0.9, 0.9, (2, 800))
     if dtype == ember.int16:
@@ -98,6 +97,19 @@ def test_flac_and_ogg_round_trip(tmp_path):
     # lossy: the tone survives (correlation), not the exact samples
     n = min(back.shape[1], x.shape[1])
     assert np.corrcoef(back.numpy()[0, :n], x[0, :n])[0, 1] > 0.99
+
+
+def test_mp3_where_libsndfile_has_it(tmp_path):
+    if "MP3" not in soundfile.available_formats():
+        pytest.skip(f"libsndfile {soundfile.__libsndfile_version__} has no MP3")
+    t = np.arange(16000) / 16000
+    x = (0.5 * np.sin(2 * np.pi * 440 * t))[None].astype(np.float32)
+    ember_audio.save(tmp_path / "a.mp3", ember.tensor(x), 16000)
+    meta = ember_audio.info(tmp_path / "a.mp3")
+    assert (meta.encoding, meta.sample_rate, meta.bits_per_sample) == ("MP3", 16000, 0)
+    back, _ = ember_audio.load(tmp_path / "a.mp3")
+    # MP3 adds an encoder delay: compare the spectra's peaks instead of samples
+    assert abs(np.argmax(np.abs(np.fft.rfft(back.numpy()[0]))) * 16000 / back.shape[1] - 440) < 2
 
 
 def test_load_from_file_object():

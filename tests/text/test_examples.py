@@ -20,11 +20,12 @@ def test_gpt2_example_learns_the_zen_of_python(capsys):
     example = _load("text_gpt2_train")
     text = example.zen_of_python()
     assert text.startswith("The Zen of Python, by Tim Peters\n\nBeautiful is better than ugly.")
-    final_loss = example.main(["--steps", "80"])
+    final_loss = example.main(["--steps", "80", "--batch-size", "8"])
     out = capsys.readouterr().out
     first_loss = float(out.split("step    1  loss ")[1].split()[0])
-    # from ln(45) ≈ 3.8 (uniform over the characters) to well below
-    assert first_loss > 3.3 and final_loss < 2.4, out
+    # from ln(45) ≈ 3.8 (uniform over the characters) to below the ≈ 2.9 nats of English
+    # character frequencies alone: it uses the context
+    assert first_loss > 3.3 and final_loss < 2.6, out
     assert "greedy : 'Beautiful is better" in out
 
 

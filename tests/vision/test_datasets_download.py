@@ -7,6 +7,7 @@ import hashlib
 import io
 import struct
 import tarfile
+import zipfile
 
 import numpy as np
 import pytest
@@ -99,12 +100,21 @@ def tar_gz(members: dict) -> bytes:
     return buffer.getvalue()
 
 
-def test_archive_with_path_traversal_is_refused(file_server, tmp_path):
-    archive = tar_gz({"ok.txt": b"fine", "../../escaped.txt": b"evil"})
-    (file_server.root / "evil.tar.gz").write_bytes(archive)
+def zip_bytes(members: dict) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, pack", [("evil.tar.gz", tar_gz), ("evil.zip", zip_bytes)])
+def test_archive_with_path_traversal_is_refused(file_server, tmp_path, name, pack):
+    archive = pack({"ok.txt": b"fine", "../../escaped.txt": b"evil"})
+    (file_server.root / name).write_bytes(archive)
     root = tmp_path / "data"
-    with pytest.raises(ValueError, match=r"evil.tar.gz.*\.\./\.\./escaped.txt"):
-        download_and_extract_archive(file_server.url + "evil.tar.gz", root, md5=md5_of(archive))
+    with pytest.raises(ValueError, match=rf"{name}.*\.\./\.\./escaped.txt"):
+        download_and_extract_archive(file_server.url + name, root, md5=md5_of(archive))
     assert not list(tmp_path.rglob("escaped.txt"))
 
 

@@ -330,6 +330,8 @@ def test_resize_sizes_and_errors(u8):
         F.resize(u8, [30, 40], max_size=60)
     with pytest.raises(TypeError, match="InterpolationMode"):
         F.resize(u8, 30, interpolation="bilinear")
+    with pytest.raises(ValueError, match="'lanczos' is unsupported with Tensor input"):
+        F.resize(u8, 30, interpolation=InterpolationMode.LANCZOS)
     # Pillow integer constants are accepted for the interpolation
     np.testing.assert_array_equal(F.resize(u8, 30, interpolation=0).numpy(),
                                   F.resize(u8, 30, interpolation=NEAREST).numpy())

@@ -460,3 +460,22 @@ def test_elastic_transform_moves_boxes_with_their_mask():
                                                           _box_mask(box, (97, 131)))
         assert type(b) is tv.BoundingBoxes and type(m) is tv.Mask
         assert np.abs(b.numpy()[0] - _mask_extent(m)).max() < 1.5
+
+
+def test_video_frames_share_the_sample_parameters(image):
+    frames = ember.stack([image.as_subclass(ember.Tensor), F.horizontal_flip(image)])
+    video = tv.Video(frames.unsqueeze(0))  # (1, T=2, C, H, W)
+    t = v2.Compose([v2.Pad(3, padding_mode="reflect"), v2.RandomResizedCrop(40),
+                    v2.RandomRotation(15), v2.ColorJitter(0.3, 0.3, 0.3, 0.05)])
+    ember.manual_seed(7)
+    out = t(video)
+    assert type(out) is tv.Video and out.shape == (1, 2, 3, 40, 40)
+    ember.manual_seed(7)
+    ref = t(tv.Image(frames))  # the same draws applied to the frames as a batch of images
+    np.testing.assert_array_equal(out.numpy()[0], ref.numpy())
+    # a 5-D video pads like its frames: frame 1 is the flipped image, and padding commutes
+    # with the flip, so it is the flipped torchvision result (in uint8)
+    flipped_ref = np.round(REF["pad_3_reflect_tensor"][:, :, ::-1] * 255).astype(np.uint8)
+    np.testing.assert_array_equal(F.pad(video, 3, padding_mode="reflect").numpy()[0, 1],
+                                  flipped_ref)
+    assert F.get_num_channels(video) == 3

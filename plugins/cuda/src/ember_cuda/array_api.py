@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+from .memory import PeakTracker
+
 HALF_KINDS = "fV"  # float16 is kind "f"; ml_dtypes' bfloat16 reports kind "V"
 
 
@@ -155,8 +157,6 @@ class CupyArrays(ArrayAPI):
         self.xp = cupy
         self._cupy = cupy
         self._count = cupy.cuda.runtime.getDeviceCount()
-        from .memory import PeakTracker
-
         PeakTracker.install(cupy)  # max_memory_allocated counts from the first tensor on
 
     def device_count(self) -> int:

@@ -46,7 +46,6 @@ class CUDABackend(eb.Backend):
         self._api_factory = api_factory
         self._api: ArrayAPI | None = None
         self._reason: str | None = None
-        self._seeds: dict[int, int] = {}
         self._namespace: dict | None = None
 
     # ---- finding the device ------------------------------------------------------------------
@@ -90,14 +89,13 @@ class CUDABackend(eb.Backend):
         self.api.synchronize(index)
 
     def manual_seed(self, seed: int) -> None:
-        """Remember ``seed`` for every device and seed CuPy's generators with it. (ember's
-        random functions draw on the host from ``ember.manual_seed``'s generator, so results
-        are the same on every device; CuPy's own generators serve code that calls CuPy.)"""
+        """Seed CuPy's generator on every device. (ember's random functions draw on the host
+        from ``ember.manual_seed``'s generator, so results are the same on every device;
+        CuPy's own generators serve code that calls CuPy next to ember.)"""
         api = self._probe()
         if api is None:
             return
         for index in range(api.device_count()):
-            self._seeds[index] = int(seed)
             if api.fused:
                 with api.on_device(index):
                     api.xp.random.seed(int(seed) & 0xFFFF_FFFF)

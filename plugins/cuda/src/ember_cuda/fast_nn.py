@@ -30,7 +30,7 @@ def kernels(api: ArrayAPI) -> dict:
         "cross_entropy_nll": half_in_float32(xp, cross_entropy_nll_kernel(xp)),
         "cross_entropy_nll_backward": half_in_float32(xp, cross_entropy_nll_backward_kernel(xp)),
         "scaled_dot_product_attention": half_in_float32(xp, sdpa_kernel(xp, mm)),
-        "scaled_dot_product_attention_backward": half_in_float32(xp, _sdpa_backward(xp, mm)),
+        "scaled_dot_product_attention_backward": half_in_float32(xp, sdpa_backward_kernel(xp, mm)),
     }
     table.update(_activations(api))
     return table
@@ -244,16 +244,27 @@ def sdpa_kernel(xp, mm, softmax=None):
     return sdpa
 
 
-def _sdpa_backward(xp, mm):
+def softmax_backward(xp, gp, p, scale: float):
+    """``(gp - sum(gp * p, -1)) * p * scale``: the gradient through the softmax of the
+    (scaled) scores, from the gradient ``gp`` of the probabilities ``p``."""
+    gs = (gp - xp.sum(gp * p, axis=-1, keepdims=True)) * p
+    gs *= scale
+    return gs
+
+
+def sdpa_backward_kernel(xp, mm, through_softmax=None):
+    """The attention backward kernel; ``through_softmax(gp, p, scale)`` is
+    ``softmax_backward`` (default: in xp ops)."""
+    through_softmax = through_softmax or (lambda gp, p, scale: softmax_backward(xp, gp, p, scale))
+
     def sdpa_backward(g, q, k, v, p, drop=None, *, scale):
         """-> (grad_q, grad_k, grad_v) from the saved probabilities."""
         pd = p if drop is None else p * drop
         gv = mm(xp.swapaxes(pd, -1, -2), g)
-        gs = mm(g, xp.swapaxes(v, -1, -2))
+        gp = mm(g, xp.swapaxes(v, -1, -2))
         if drop is not None:
-            gs *= drop
-        gs = (gs - xp.sum(gs * p, axis=-1, keepdims=True)) * p
-        gs *= scale
+            gp *= drop
+        gs = through_softmax(gp, p, scale)
         return mm(gs, k), mm(xp.swapaxes(gs, -1, -2), q), gv
 
     return sdpa_backward

@@ -149,6 +149,21 @@ __global__ void softmax_rows(const T* __restrict__ x, T* __restrict__ y, int col
   }
 }
 
+// the gradient through a softmax: (g - sum(g * p)) * p * scale over each row (attention's
+// backward, from the gradient g of the probabilities p)
+template <typename T>
+__global__ void softmax_backward_rows(const T* __restrict__ g, const T* __restrict__ p,
+                                      T* __restrict__ out, int cols, double scale) {
+  typedef typename Acc<T>::type A;
+  __shared__ A shared[32];
+  const long long base = (long long)blockIdx.x * cols;
+  A s = (A)0;
+  for (int j = threadIdx.x; j < cols; j += blockDim.x) s += (A)g[base + j] * (A)p[base + j];
+  s = block_reduce(s, shared, SumOp(), (A)0);
+  for (int j = threadIdx.x; j < cols; j += blockDim.x)
+    out[base + j] = (T)(((A)g[base + j] - s) * (A)p[base + j] * (A)scale);
+}
+
 // logsumexp of each row, into out[row] (cross-entropy's normaliser)
 template <typename T>
 __global__ void logsumexp_rows(const T* __restrict__ x, T* __restrict__ out, int cols) {
@@ -233,8 +248,8 @@ def row_kernel_names() -> list[str]:
         for log in ("false", "true"):
             for safe in ("false", "true"):
                 names.append(f"softmax_rows<{ctype}, {log}, {safe}>")
-        names += [f"logsumexp_rows<{ctype}>", f"layernorm_rows<{ctype}>",
-                  f"layernorm_rows_backward<{ctype}>"]
+        names += [f"softmax_backward_rows<{ctype}>", f"logsumexp_rows<{ctype}>",
+                  f"layernorm_rows<{ctype}>", f"layernorm_rows_backward<{ctype}>"]
     return names
 
 
@@ -274,6 +289,12 @@ class RowKernels:
         name = f"softmax_rows<{ROW_TYPES[x.dtype.name]}, {flags}>"
         self._launch(name, x.shape[0], x.shape[1], (x, y, self.cp.int32(x.shape[1])))
         return y
+
+    def softmax_backward(self, g, p, scale: float):
+        out = self.cp.empty_like(g)
+        self._launch(f"softmax_backward_rows<{ROW_TYPES[g.dtype.name]}>", g.shape[0],
+                     g.shape[1], (g, p, out, self.cp.int32(g.shape[1]), self.cp.float64(scale)))
+        return out
 
     def logsumexp(self, x):
         out = self.cp.empty((x.shape[0], 1), x.dtype)
@@ -348,7 +369,7 @@ def kernels(api: ArrayAPI) -> dict:
         "native_norm_backward": _native_norm_backward(cp, rows, generic_nn["native_norm_backward"]),
     }
     table.update(_cross_entropy(api, rows, ew["ce_grad"]))
-    table["scaled_dot_product_attention"] = _sdpa(api, rows)
+    table.update(_sdpa(api, rows))
     return table
 
 
@@ -402,16 +423,36 @@ def _cross_entropy(api: ArrayAPI, rows: RowKernels, ce_grad) -> dict:
     }
 
 
-def _sdpa(api: ArrayAPI, rows: RowKernels):
-    """Attention whose softmax over the scores is the fused "safe" row kernel. float16 and
-    bfloat16 scores come from cuBLAS (float32 accumulation) and stay in half precision, like
-    PyTorch's; masks and dropout are applied by ``fast_nn``'s code around it."""
+def _sdpa(api: ArrayAPI, rows: RowKernels) -> dict:
+    """Attention whose softmax over the scores, and the gradient through it, are row kernels.
+    float16 and bfloat16 scores come from cuBLAS (float32 accumulation) and stay in half
+    precision in the forward, like PyTorch's; the backward computes in float32. Masks and
+    dropout are applied by ``fast_nn``'s code around the kernels."""
     cp = api.xp
 
-    def safe_softmax(s):
-        flat = s.reshape(-1, s.shape[-1]) if s.ndim else s
-        if s.size and s.flags.c_contiguous and rows.supports(flat):
-            return rows.softmax(flat, log=False, safe=True).reshape(s.shape)
-        return fast_nn.safe_softmax(cp, s)
+    def as_rows(*arrays):
+        """The arrays as (rows, last dim) matrices when the row kernels can take them."""
+        if not arrays[0].size or not arrays[0].ndim:
+            return None
+        flat = [a.reshape(-1, a.shape[-1]) if a.flags.c_contiguous else None for a in arrays]
+        same = all(f is not None and f.shape == flat[0].shape for f in flat)
+        return flat if same and rows.supports(*flat) else None
 
-    return fast_nn.sdpa_kernel(cp, make_matmul(api), safe_softmax)
+    def safe_softmax(s):
+        flat = as_rows(s)
+        if flat is None:
+            return fast_nn.safe_softmax(cp, s)
+        return rows.softmax(flat[0], log=False, safe=True).reshape(s.shape)
+
+    def through_softmax(gp, p, scale):
+        flat = as_rows(gp, p)
+        if flat is None:
+            return fast_nn.softmax_backward(cp, gp, p, scale)
+        return rows.softmax_backward(flat[0], flat[1], scale).reshape(gp.shape)
+
+    mm = make_matmul(api)
+    return {
+        "scaled_dot_product_attention": fast_nn.sdpa_kernel(cp, mm, safe_softmax),
+        "scaled_dot_product_attention_backward": half_in_float32(
+            cp, fast_nn.sdpa_backward_kernel(cp, mm, through_softmax)),
+    }

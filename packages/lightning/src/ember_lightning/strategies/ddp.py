@@ -86,6 +86,12 @@ class DDPStrategy(Strategy):
     def connect(self, accelerator: str, num_processes: int, num_nodes: int, precision_plugin) -> None:
         """Join (or start) the job of ``num_processes * num_nodes`` ranks and pick this rank's device."""
         self.accelerator, self.num_processes, self.num_nodes = accelerator, num_processes, num_nodes
+        if accelerator != "cpu":  # one device per process on each node
+            present = getattr(ember, accelerator).device_count()
+            if num_processes > present:
+                raise MisconfigurationException(
+                    f"devices={num_processes} with accelerator={accelerator!r}: only {present} "
+                    f"{accelerator} device(s) present (use accelerator='cpu' for CPU processes)")
         self.setup_environment()
         device = f"{accelerator}:{self.local_rank}" if accelerator != "cpu" else "cpu"
         super().__init__(device, precision_plugin)

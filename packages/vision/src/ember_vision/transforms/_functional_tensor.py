@@ -171,23 +171,28 @@ def pad(img, padding, fill=0, padding_mode: str = "constant"):
         img, p = _crop_negative_padding(img, p)
     if padding_mode == "symmetric":
         return _pad_symmetric(img, p)
-    squeeze = img.ndim < 4
-    batch = img.unsqueeze(0) if squeeze else img
     if padding_mode == "constant":
-        out = nnF.pad(batch, p, mode="constant", value=float(fill))
-    else:
-        mode = "replicate" if padding_mode == "edge" else "reflect"
-        needs_cast = not batch.dtype.is_floating_point
-        x = batch.to(ember.float32) if needs_cast else batch
-        out = nnF.pad(x, p, mode=mode)
-        out = out.to(img.dtype) if needs_cast else out
-    return out.squeeze(0) if squeeze else out
+        squeeze = img.ndim < 4
+        out = nnF.pad(img.unsqueeze(0) if squeeze else img, p, mode="constant",
+                      value=float(fill))
+        return out.squeeze(0) if squeeze else out
+    # edge / reflect padding works on float (N, C, H, W) batches
+    lead = img.shape[:-2]
+    x = img.reshape(1, -1, *img.shape[-2:])
+    needs_cast = not x.dtype.is_floating_point
+    x = x.to(ember.float32) if needs_cast else x
+    out = nnF.pad(x, p, mode="replicate" if padding_mode == "edge" else "reflect")
+    out = out.to(img.dtype) if needs_cast else out
+    return out.reshape(*lead, *out.shape[-2:])
 
 
 # ---- resampling ------------------------------------------------------------------------------
 
 def resize(img, size: list[int], interpolation: str = "bilinear", antialias: bool | None = True):
     _assert_image_tensor(img)
+    if interpolation not in ("nearest", "nearest-exact", "bilinear", "bicubic"):
+        raise ValueError(f"Interpolation mode '{interpolation}' is unsupported with Tensor "
+                         f"input (PIL images support it)")
     if antialias and interpolation not in ("bilinear", "bicubic"):
         antialias = False  # documented: the flag is irrelevant for the other modes
     x, state = _to_nchw_float(img)

@@ -70,24 +70,33 @@ class SanitizeBoundingBoxes(Transform):
 
     def forward(self, *inputs):
         sample = inputs if len(inputs) > 1 else inputs[0]
-        labels = None
-        if self.labels_getter == "default":
-            labels = _find_labels(sample)
-        elif callable(self.labels_getter):
-            labels = self.labels_getter(sample)
-        label_list = list(labels.values()) if isinstance(labels, dict) else (
-            list(labels) if isinstance(labels, (tuple, list)) else [labels])
+        labels = self._labels(sample)
         flat, spec = tree_flatten(sample)
         boxes = [x for x in flat if isinstance(x, tv.BoundingBoxes)]
         if len(boxes) != 1:
             raise ValueError(f"SanitizeBoundingBoxes needs exactly one BoundingBoxes in the "
                              f"sample, found {len(boxes)}")
         valid = self._valid(boxes[0])
-        out = [x[valid] if (isinstance(x, (tv.BoundingBoxes, tv.Mask))
-                            or any(x is lab for lab in label_list if lab is not None))
-               and isinstance(x, ember.Tensor) else x for x in flat]
-        out = [tv.wrap(o, like=x) if isinstance(x, tv.TVTensor) else o for o, x in zip(out, flat)]
-        return tree_unflatten(out, spec)
+        return tree_unflatten([self._keep(x, valid, labels) for x in flat], spec)
+
+    def _labels(self, sample) -> list:
+        """The label tensors (a getter may return one tensor, a tuple or a dict of them)."""
+        if self.labels_getter is None:
+            return []
+        getter = _find_labels if self.labels_getter == "default" else self.labels_getter
+        labels = getter(sample)
+        if isinstance(labels, dict):
+            return list(labels.values())
+        return list(labels) if isinstance(labels, (tuple, list)) else [labels]
+
+    @staticmethod
+    def _keep(x, valid, labels):
+        """``x`` indexed by ``valid`` if it is per-box (boxes, masks, labels), else ``x``."""
+        per_box = isinstance(x, (tv.BoundingBoxes, tv.Mask)) or any(x is lab for lab in labels)
+        if not (per_box and isinstance(x, ember.Tensor)):
+            return x
+        out = x[valid]
+        return tv.wrap(out, like=x) if isinstance(x, tv.TVTensor) else out
 
     def _valid(self, boxes):
         xyxy = F.convert_bounding_box_format(boxes, new_format="XYXY").as_subclass(ember.Tensor)

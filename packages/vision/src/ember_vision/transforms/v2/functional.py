@@ -20,7 +20,7 @@ from ..functional import InterpolationMode
 from . import _box_kernels as B
 
 __all__ = [
-    "get_dimensions", "get_size", "to_image", "to_pil_image", "pil_to_tensor", "to_dtype",
+    "get_dimensions", "get_size", "get_num_channels", "to_image", "to_pil_image", "pil_to_tensor", "to_dtype",
     "normalize", "resize", "crop", "center_crop", "resized_crop", "horizontal_flip",
     "vertical_flip", "pad", "rotate", "affine", "perspective", "elastic", "erase",
     "gaussian_blur",
@@ -91,6 +91,11 @@ def get_size(inpt) -> list[int]:
 def get_dimensions(inpt) -> list[int]:
     """[channels, height, width] of an image."""
     return F1.get_dimensions(_plain(inpt))
+
+
+def get_num_channels(inpt) -> int:
+    """Channels of an image or video."""
+    return get_dimensions(inpt)[0]
 
 
 def to_image(inpt) -> tv.Image:

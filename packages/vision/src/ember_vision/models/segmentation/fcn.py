@@ -1,0 +1,90 @@
+"""FCN with a dilated ResNet-50/101 backbone ("Fully Convolutional Networks for Semantic
+Segmentation", https://arxiv.org/abs/1411.4038)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ember import nn
+
+from .._api import register_model
+from .._catalog import weights_enum
+from .._utils import IntermediateLayerGetter
+from ..resnet import ResNet, ResNet50_Weights, ResNet101_Weights, resnet50, resnet101
+from ._utils import _ovewrite_value_param, _SimpleSegmentationModel
+
+__all__ = ["FCN", "FCNHead", "FCN_ResNet50_Weights", "FCN_ResNet101_Weights", "fcn_resnet50",
+           "fcn_resnet101"]
+
+
+class FCN(_SimpleSegmentationModel):
+    """FCN: a backbone returning ``{"out"[, "aux"]}`` features, a classifier head and an
+    optional auxiliary head (training aid), both upsampled to the input size.
+
+    Args:
+        backbone (nn.Module), classifier (nn.Module), aux_classifier (nn.Module, optional).
+
+    Shape:
+        - Input: ``(N, 3, H, W)``; Output: ``{"out": (N, num_classes, H, W)[, "aux": ...]}``.
+    """
+
+
+class FCNHead(nn.Sequential):
+    """3x3 conv to ``in_channels // 4``, BN, ReLU, dropout 0.1, 1x1 conv to ``channels``."""
+
+    def __init__(self, in_channels: int, channels: int) -> None:
+        inter = in_channels // 4
+        super().__init__(nn.Conv2d(in_channels, inter, 3, padding=1, bias=False),
+                         nn.BatchNorm2d(inter), nn.ReLU(), nn.Dropout(0.1),
+                         nn.Conv2d(inter, channels, 1))
+
+
+def _fcn_resnet(backbone: ResNet, num_classes: int, aux: Optional[bool]) -> FCN:
+    return_layers = {"layer4": "out"}
+    if aux:
+        return_layers["layer3"] = "aux"
+    backbone = IntermediateLayerGetter(backbone, return_layers=return_layers)
+    aux_classifier = FCNHead(1024, num_classes) if aux else None
+    return FCN(backbone, FCNHead(2048, num_classes), aux_classifier)
+
+
+def _build(weights, progress: bool, num_classes: Optional[int], aux_loss: Optional[bool],
+           backbone_fn, weights_backbone) -> FCN:
+    if weights is not None:
+        weights_backbone = None  # the full checkpoint includes the backbone
+        num_classes = _ovewrite_value_param("num_classes", num_classes,
+                                            len(weights.meta["categories"]))
+        aux_loss = _ovewrite_value_param("aux_loss", aux_loss, True)
+    elif num_classes is None:
+        num_classes = 21
+    backbone = backbone_fn(weights=weights_backbone, progress=progress,
+                           replace_stride_with_dilation=[False, True, True])
+    model = _fcn_resnet(backbone, num_classes, aux_loss)
+    if weights is not None:
+        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
+    return model
+
+
+FCN_ResNet50_Weights = weights_enum("FCN_ResNet50_Weights", __name__)
+FCN_ResNet101_Weights = weights_enum("FCN_ResNet101_Weights", __name__)
+
+
+@register_model()
+def fcn_resnet50(*, weights: Optional[FCN_ResNet50_Weights] = None, progress: bool = True,
+                 num_classes: Optional[int] = None, aux_loss: Optional[bool] = None,
+                 weights_backbone: Optional[ResNet50_Weights] = ResNet50_Weights.IMAGENET1K_V1,
+                 **kwargs: Any) -> FCN:
+    """FCN-ResNet50 (35.3M parameters with the aux head). Like torchvision, the backbone's
+    ImageNet weights are downloaded by default: pass ``weights_backbone=None`` to skip them."""
+    return _build(FCN_ResNet50_Weights.verify(weights), progress, num_classes, aux_loss,
+                  resnet50, ResNet50_Weights.verify(weights_backbone))
+
+
+@register_model()
+def fcn_resnet101(*, weights: Optional[FCN_ResNet101_Weights] = None, progress: bool = True,
+                  num_classes: Optional[int] = None, aux_loss: Optional[bool] = None,
+                  weights_backbone: Optional[ResNet101_Weights] = ResNet101_Weights.IMAGENET1K_V1,
+                  **kwargs: Any) -> FCN:
+    """FCN-ResNet101 (54.3M parameters with the aux head); see :func:`fcn_resnet50`."""
+    return _build(FCN_ResNet101_Weights.verify(weights), progress, num_classes, aux_loss,
+                  resnet101, ResNet101_Weights.verify(weights_backbone))

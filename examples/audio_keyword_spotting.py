@@ -9,7 +9,7 @@ Training and held-out clips come from different random draws, so the held-out ac
 recognition of the piece under unseen disguises (chance is 1/8). It is a synthetic task built
 on real audio, not a benchmark of real keyword spotting.
 
-Run:  python examples/audio_keyword_spotting.py [--steps 150] [--wav path.wav]
+Run:  python examples/audio_keyword_spotting.py [--steps 150] [--wav path.wav] [--target 0.6]
 """
 
 from __future__ import annotations
@@ -95,6 +95,8 @@ def main(argv=None) -> float:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--wav", type=Path, default=DEFAULT_WAV)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--target", type=float, default=0.6,
+                        help="fail (exit status 1) below this held-out accuracy")
     args = parser.parse_args(argv)
     ember.manual_seed(args.seed)
     start = time.time()
@@ -121,6 +123,8 @@ def main(argv=None) -> float:
     acc = accuracy(model, test_x, test_y)
     print(f"held-out accuracy {acc:.3f} (chance {1 / N_CLASSES:.3f}), "
           f"{time.time() - start:.1f} s in all")
+    if acc < args.target:
+        raise SystemExit(f"held-out accuracy {acc:.3f} is below the target {args.target}")
     return acc
 
 

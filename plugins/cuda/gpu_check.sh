@@ -104,6 +104,16 @@ for name in ("float16", "bfloat16"):
     print(f"{name} matmul: {route}")
 x = ember.randn(256, 256, device="cuda", dtype=ember.bfloat16)
 print("bfloat16 round trip and matmul:", tuple((x @ x).float().cpu().shape))
+# one call of each CUDA C kernel: a compile error shows here first, with NVRTC's log
+F = ember.nn.functional
+x = ember.randn(64, 1000, device="cuda", requires_grad=True)
+y = ember.randint(0, 1000, (64,), device="cuda")
+out = F.layer_norm(F.gelu(x), (1000,)).softmax(-1).log() + F.silu(x).sigmoid()
+loss = F.cross_entropy(out, y) + F.scaled_dot_product_attention(
+    x.view(1, 4, 16, 1000), x.view(1, 4, 16, 1000), x.view(1, 4, 16, 1000)).sum()
+loss.backward()
+ember.cuda.synchronize()
+print("fused CUDA C kernels ran: loss", round(loss.item(), 4), "grad norm", round(x.grad.norm().item(), 4))
 EOF
 
 # ---- 2-4. the kit, the tests, the benchmarks ----------------------------------------------------------

@@ -3,7 +3,7 @@ framing, decoders (exact bins), periodicity and dithered pitch (same NumPy seed)
 
 import numpy as np
 import pytest
-from conftest import FIXTURES
+from audio_testutils import FIXTURES
 
 import ember
 from ember_audio.models import crepe
@@ -30,6 +30,8 @@ def test_state_dict_keys_and_bins_of_the_frequency_range(tiny):
         "conv1_BN.running_mean", "conv1_BN.running_var", "conv1_BN.num_batches_tracked"]
     assert int(crepe.frequency_to_bins(ember.tensor(50.0))) == MASK[0]
     assert int(crepe.frequency_to_bins(ember.tensor(550.0), ember.ceil)) == MASK[1]
+    # 2006 Hz is 359.02 bins: ceil gives 360, so the default range masks nothing at the top
+    assert int(crepe.frequency_to_bins(ember.tensor(crepe.MAX_FMAX), ember.ceil)) == 360
 
 
 def test_network_activations(tiny):
@@ -52,6 +54,8 @@ def test_decoders_pitch_and_periodicity(name):
     np.testing.assert_array_equal(bins.numpy(), REF[f"{name}_bins"])
     undithered = crepe.bins_to_frequency(bins.double(), dither=False)
     np.testing.assert_allclose(undithered.numpy(), REF[f"{name}_pitch_undithered"], rtol=1e-12)
+    np.random.seed(int(REF["dither_seed"]))                # scipy.stats.triang's draws
+    np.testing.assert_allclose(crepe._dither((1, 401)), REF[f"{name}_dither_cents"], atol=1e-12)
     np.random.seed(int(REF["dither_seed"]))
     pitch, periodicity = crepe.postprocess(ember.tensor(REF["activations"]).t()[None], 50.0,
                                            550.0, decoder, return_periodicity=True)

@@ -7,7 +7,7 @@ import wave as wavmod
 import numpy as np
 import pytest
 import soundfile
-from conftest import FIXTURES
+from audio_testutils import FIXTURES
 
 import ember
 import ember_audio
@@ -137,6 +137,12 @@ def test_corrupt_and_truncated_files_name_the_file(tmp_path):
         ember_audio.load(cut)
     with pytest.raises(RuntimeError, match=r"cut\.wav.*truncated"):
         ember_audio.info(cut)
+    # a float WAV has "fact" and "PEAK" chunks before "data": the chunk walk must skip them
+    floats = tmp_path / "floats.wav"
+    ember_audio.save(floats, ember.zeros(2, 4000), 16000)
+    floats.write_bytes(floats.read_bytes()[:20000])
+    with pytest.raises(RuntimeError, match=r"floats\.wav.*truncated"):
+        ember_audio.load(floats)
     junk = tmp_path / "junk.wav"
     junk.write_bytes(b"RIFF" + bytes(200))
     with pytest.raises(RuntimeError, match=r"junk\.wav"):

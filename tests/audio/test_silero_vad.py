@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import FIXTURES
+from audio_testutils import FIXTURES
 
 import ember
 from ember_audio.models import SileroVAD, load_silero_vad

@@ -100,6 +100,8 @@ def test_errors_name_the_problem():
         ember.stft(x, 16)
     with pytest.raises(RuntimeError, match="win_length"):
         ember.stft(x, 16, window=ember.hann_window(8), return_complex=True)
+    with pytest.raises(RuntimeError, match="reflect padding"):
+        ember.stft(ember.randn(5), 16, return_complex=True)
     with pytest.raises(RuntimeError, match="3D"):
         ember.stft(ember.randn(1, 1, 50), 16, return_complex=True)
     with pytest.raises(RuntimeError, match="complex"):

@@ -28,9 +28,24 @@ def _root(x: np.ndarray) -> np.ndarray:
     return x
 
 
+class DeviceArray(np.ndarray):
+    """A "device" array of the check: a NumPy array marked as living on ``cudacheck``. Kernels
+    refuse plain host arrays (as CuPy would), so ember code that hands a host array to a CUDA
+    kernel fails here too instead of silently working on NumPy."""
+
+
+def _refuse_host_arrays(value, name: str) -> None:
+    if isinstance(value, (tuple, list)):
+        for v in value:
+            _refuse_host_arrays(v, name)
+    elif isinstance(value, np.ndarray) and not isinstance(value, DeviceArray):
+        raise TypeError(f"a host numpy.ndarray {value.shape} was passed to the '{NAME}' kernel "
+                        f"'{name}'; CuPy kernels take device arrays only")
+
+
 class NumpyArrays(ArrayAPI):
-    """``ArrayAPI`` on NumPy: one device, host arrays that are copied on every transfer (like a
-    real device's), NumPy's 0-d scalars turned back into arrays."""
+    """``ArrayAPI`` on NumPy: one device, arrays copied on every transfer (like a real device's)
+    and marked as ``DeviceArray``; NumPy's 0-d scalars turned back into arrays."""
 
     xp = np
     fused = False
@@ -38,10 +53,10 @@ class NumpyArrays(ArrayAPI):
     def from_host(self, array, index):
         if index not in (None, 0):
             raise RuntimeError(f"{NAME}:{index} does not exist (1 device)")
-        return np.array(array, copy=True, order="C")
+        return np.array(array, copy=True, order="C").view(DeviceArray)
 
     def to_host(self, array):
-        return np.array(array, copy=True)
+        return np.array(array, copy=True).view(np.ndarray)
 
     def storage(self, array):
         root = _root(array)
@@ -68,19 +83,22 @@ class NumpyArrays(ArrayAPI):
 
     def finish_kernel(self, name, kernel):
         def run(*args, **kwargs):
+            _refuse_host_arrays(args, name)
+            _refuse_host_arrays(list(kwargs.values()), name)
             with np.errstate(all="ignore"):  # inf/NaN results come silently, like on a GPU
                 out = kernel(*args, **kwargs)
-            return _as_arrays(out)
+            return _as_device_arrays(out)
 
         run.__name__ = name
         return run
 
 
-def _as_arrays(out):
+def _as_device_arrays(out):
     if isinstance(out, tuple):
-        return tuple(_as_arrays(o) for o in out)
-    if isinstance(out, np.generic):
-        return np.asarray(out)  # NumPy returns scalars for 0-d results; tensors need arrays
+        return tuple(_as_device_arrays(o) for o in out)
+    if isinstance(out, (np.ndarray, np.generic)):
+        # NumPy returns scalars for 0-d results (tensors need arrays); views keep their base
+        return np.asarray(out).view(DeviceArray)
     return out
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from numpy_device import NumpyArrays, make_backend, register, unregister
+from numpy_device import DeviceArray, NumpyArrays, make_backend, register, unregister
 
 import ember
 from ember.ops.primitives import PRIMITIVES
@@ -84,7 +84,7 @@ def test_kernels_run_on_their_operands_device_with_several_gpus():
             yield
 
     table = build_kernels(TwoDevices())
-    a = np.arange(4.0)
+    a = np.arange(4.0).view(DeviceArray)
     np.testing.assert_array_equal(table["add"](a, a), 2 * a)
     assert made_current == [1]
     table["cat"]([a, a], 0)
@@ -98,6 +98,19 @@ def cudacheck():
     register()
     yield "cudacheck"
     unregister()
+
+
+def test_kernels_refuse_host_arrays_like_cupy():
+    """The check's kernels take its DeviceArrays only, so a host array that ember code would
+    hand to a CUDA kernel fails here as it would on CuPy."""
+    backend = make_backend()
+    assert backend.is_available()
+    device = backend.from_numpy(np.ones(3, np.float32))
+    np.testing.assert_array_equal(backend.to_numpy(backend.kernels["add"](device, 1.0)), 2.0)
+    with pytest.raises(TypeError, match="host numpy.ndarray"):
+        backend.kernels["add"](device, np.ones(3, np.float32))
+    with pytest.raises(TypeError, match="host numpy.ndarray"):
+        backend.kernels["index"](device, (np.array([0, 1]),))
 
 
 def test_views_share_memory_and_report_strides(cudacheck):

@@ -133,6 +133,11 @@ def test_devices():
     n = ember.cuda.device_count()
     assert n >= 1 and ember.cuda.current_device() == 0
     assert isinstance(ember.cuda.get_device_name(), str) and ember.cuda.get_device_name()
+    props = ember.cuda.get_device_properties(0)
+    assert props.name == ember.cuda.get_device_name() and props.multi_processor_count > 0
+    free, total = ember.cuda.mem_get_info()
+    assert 0 < free <= total == props.total_memory
+    assert ember.cuda.is_bf16_supported() == (props.major >= 8)
     assert ember.zeros(2, device="cuda").device == ember.device("cuda", 0)
     with pytest.raises(RuntimeError, match=f"cuda:{n}"):
         ember.zeros(2, device=f"cuda:{n}")

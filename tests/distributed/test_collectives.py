@@ -69,6 +69,10 @@ def test_collectives_match_numpy(tmp_path, n):
             np.testing.assert_allclose(res["odd_all_reduce"], xs[odd].sum(0), **close)
             np.testing.assert_array_equal(res["odd_broadcast"], x_of(1))
         assert "tensor_list has 1 tensors, the group has" in res["bad_list_error"].tobytes().decode()
+        np.testing.assert_array_equal(res["sampler"][:2], [r, n])
+        padded = list(range(10)) + list(range(10))[: -10 % n]
+        np.testing.assert_array_equal(res["sampler"][2:], padded[r::n])
+        np.testing.assert_array_equal(res["env_ranks"], [r, n, r, n])  # one host
     np.testing.assert_array_equal(got[0]["gather"], xs.astype(np.float32))
     assert _obj(got[0]["gather_obj"]) == [{"r": i} for i in range(n)]
 
@@ -83,6 +87,21 @@ def test_hung_collective_times_out_naming_op_and_ranks():
     assert "all_reduce(SUM) of a [1000] ember.float32 tensor did not finish within the timeout of 2 s" in err
     assert "on rank 0; the group's ranks are [0, 1]" in err
     assert "rank 1 (pid" in err and "has exited" in err
+
+
+@requires_mpi
+def test_rank_missing_at_init_times_out():
+    proc = run_mpi(2, "init_timeout.py", timeout=60)
+    assert proc.returncode != 0 and "unreachable" not in proc.stdout
+    assert "init_process_group did not finish within the timeout of 2 s on rank 0: some rank of " \
+           "the 2 did not call init_process_group" in proc.stderr
+
+
+def test_distributed_sampler_without_process_group():
+    import ember
+
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):
+        ember.utils.data.DistributedSampler(list(range(4)))
 
 
 def test_import_ember_does_not_load_mpi():

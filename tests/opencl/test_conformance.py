@@ -7,6 +7,7 @@ backend does not store (fft.*, to_float16); they must fail with the backend's ow
 TypeError, and everything else must pass.
 """
 
+import os
 import re
 import subprocess
 import sys
@@ -19,7 +20,8 @@ UNSUPPORTED = re.compile(r"^(fft\.\w+|to_float16)-")
 def test_conformance_kit_on_opencl():
     cmd = [sys.executable, "-m", "pytest", "--pyargs", "ember.testing.conformance",
            "--ember-device", "opencl", "-q", "-p", "no:cacheprovider", "--tb=line", "-rf"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE, timeout=1200)
+    env = dict(os.environ, COLUMNS="400")  # untruncated failure reasons in the summary
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE, timeout=1200, env=env)
     out = proc.stdout + proc.stderr
     passed = int(re.search(r"(\d+) passed", out).group(1))
     failed = re.findall(r"^FAILED \S*::test_(?:forward|grad)\[([^\]]+)\] - (.*)$", out, re.M)

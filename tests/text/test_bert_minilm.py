@@ -128,6 +128,14 @@ def test_missing_weight_and_bad_inputs(model, tmp_path, minilm_dir):
         BertModel.from_pretrained(tmp_path / "empty")
 
 
+def test_corrupt_safetensors_is_a_clear_error(minilm_dir, tmp_path):
+    shutil.copy(minilm_dir / "config.json", tmp_path / "config.json")
+    data = (minilm_dir / "model.safetensors").read_bytes()[:4096]  # truncated download
+    (tmp_path / "model.safetensors").write_bytes(data)
+    with pytest.raises(ValueError, match="cannot read the safetensors file .*model.safetensors"):
+        BertModel.from_pretrained(tmp_path)
+
+
 def test_config_from_dict_and_errors():
     cfg = BertConfig.from_dict({"hidden_size": 64, "num_attention_heads": 4,
                                 "architectures": ["BertModel"]})

@@ -78,6 +78,14 @@ def test_decode_and_errors(minilm_dir):
         SubwordTokenizer.from_pretrained(FIXTURES)
 
 
+def test_bad_tokenizer_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such tokenizer file"):
+        SubwordTokenizer.from_file(tmp_path / "tokenizer.json")
+    (tmp_path / "tokenizer.json").write_text("{not json")
+    with pytest.raises(ValueError, match="cannot read the tokenizer file .*tokenizer.json"):
+        SubwordTokenizer.from_file(tmp_path / "tokenizer.json")
+
+
 CORPUS = [
     "The quick brown fox jumps over the lazy dog.",
     "A lazy dog sleeps all day long in the sun.",

@@ -49,31 +49,34 @@ def test_download_url_checks_md5_and_skips_verified_files(file_server, tmp_path)
     data = payload()
     (file_server.root / "blob.bin").write_bytes(data)
     target = tmp_path / "dl"
-    download_url(file_server.url + "blob.bin", target, md5=md5_of(data))
+    download_url(file_server.url + "/blob.bin", target, md5=md5_of(data))
     assert (target / "blob.bin").read_bytes() == data
-    download_url(file_server.url + "blob.bin", target, md5=md5_of(data))
-    assert file_server.requests == [("blob.bin", None)]  # the second call found a verified file
+    download_url(file_server.url + "/blob.bin", target, md5=md5_of(data))
+    # the second call found a verified file: one request only
+    assert [(r.path, r.range) for r in file_server.requests] == [("/blob.bin", None)]
 
 
 def test_interrupted_download_resumes_with_a_range_request(file_server, tmp_path):
     data = payload()
     (file_server.root / "blob.bin").write_bytes(data)
-    file_server.cut_once["blob.bin"] = 100_000  # the server hangs up after 100 kB
+    file_server.fail_after = 100_000  # the server hangs up after 100 kB
     target = tmp_path / "dl"
     with pytest.raises(ember.hub.DownloadError):
-        download_url(file_server.url + "blob.bin", target, md5=md5_of(data))
+        download_url(file_server.url + "/blob.bin", target, md5=md5_of(data))
     partial = target / "blob.bin.partial"
     assert partial.read_bytes() == data[:100_000] and not (target / "blob.bin").exists()
-    download_url(file_server.url + "blob.bin", target, md5=md5_of(data))
+    file_server.fail_after = None
+    download_url(file_server.url + "/blob.bin", target, md5=md5_of(data))
     assert (target / "blob.bin").read_bytes() == data and not partial.exists()
-    assert file_server.requests == [("blob.bin", None), ("blob.bin", "bytes=100000-")]
+    assert [(r.path, r.range) for r in file_server.requests] == [
+        ("/blob.bin", None), ("/blob.bin", "bytes=100000-")]
 
 
 def test_corrupt_download_is_deleted_and_reported(file_server, tmp_path):
     (file_server.root / "blob.bin").write_bytes(payload())
     wrong = md5_of(b"the published file")
     with pytest.raises(RuntimeError, match=f"blob.bin.*md5 is .*expected {wrong}"):
-        download_url(file_server.url + "blob.bin", tmp_path, md5=wrong)
+        download_url(file_server.url + "/blob.bin", tmp_path, md5=wrong)
     assert list(tmp_path.iterdir()) == [file_server.root]  # neither the file nor a .partial
 
 
@@ -114,7 +117,7 @@ def test_archive_with_path_traversal_is_refused(file_server, tmp_path, name, pac
     (file_server.root / name).write_bytes(archive)
     root = tmp_path / "data"
     with pytest.raises(ValueError, match=rf"{name}.*\.\./\.\./escaped.txt"):
-        download_and_extract_archive(file_server.url + name, root, md5=md5_of(archive))
+        download_and_extract_archive(f"{file_server.url}/{name}", root, md5=md5_of(archive))
     assert not list(tmp_path.rglob("escaped.txt"))
 
 
@@ -143,7 +146,7 @@ def serve_fashion_mnist(file_server, monkeypatch, mirrors):
 
 def test_fashion_mnist_download_from_second_mirror(file_server, tmp_path, monkeypatch,
                                                    unreachable_url):
-    arrays = serve_fashion_mnist(file_server, monkeypatch, [unreachable_url(""), file_server.url])
+    arrays = serve_fashion_mnist(file_server, monkeypatch, [unreachable_url(""), file_server.url + "/"])
     ds = datasets.FashionMNIST(tmp_path, train=True, download=True)
     np.testing.assert_array_equal(ds.data.numpy(), arrays["train-images-idx3-ubyte"])
     np.testing.assert_array_equal(ds.targets.numpy(), arrays["train-labels-idx1-ubyte"])
@@ -176,7 +179,7 @@ def test_cifar10_download_and_extract(file_server, tmp_path, monkeypatch):
     archive = tar_gz(members)
     (file_server.root / "cifar-10-python.tar.gz").write_bytes(archive)
     sums = {name.split("/")[1]: md5_of(data) for name, data in members.items()}
-    monkeypatch.setattr(datasets.CIFAR10, "url", file_server.url + "cifar-10-python.tar.gz")
+    monkeypatch.setattr(datasets.CIFAR10, "url", file_server.url + "/cifar-10-python.tar.gz")
     monkeypatch.setattr(datasets.CIFAR10, "tgz_md5", md5_of(archive))
     monkeypatch.setattr(datasets.CIFAR10, "train_list", [["data_batch_1", sums["data_batch_1"]]])
     monkeypatch.setattr(datasets.CIFAR10, "test_list", [["test_batch", sums["test_batch"]]])
@@ -185,3 +188,21 @@ def test_cifar10_download_and_extract(file_server, tmp_path, monkeypatch):
     ds = datasets.CIFAR10(tmp_path, train=True, download=True)
     assert ds.targets == [3, 4] and ds.data.shape == (2, 32, 32, 3)
     assert ds.classes[9] == "c9"
+
+
+def test_emnist_download_unpacks_the_zip_of_gz_files(file_server, tmp_path, monkeypatch):
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, (5, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, 5, dtype=np.uint8)
+    archive = zip_bytes({"gzip/emnist-digits-train-images-idx3-ubyte.gz": idx_gz(images),
+                         "gzip/emnist-digits-train-labels-idx1-ubyte.gz": idx_gz(labels),
+                         "gzip/README.txt": b"not an IDX file"})
+    (file_server.root / "gzip.zip").write_bytes(archive)
+    monkeypatch.setattr(datasets.EMNIST, "url", file_server.url + "/gzip.zip")
+    monkeypatch.setattr(datasets.EMNIST, "md5", md5_of(archive))
+    ds = datasets.EMNIST(tmp_path, split="digits", download=True)
+    np.testing.assert_array_equal(ds.data.numpy(), images)
+    np.testing.assert_array_equal(ds.targets.numpy(), labels)
+    raw = tmp_path / "EMNIST" / "raw"
+    assert not (raw / "gzip").exists()  # the unpacked folder is removed, like torchvision
+    assert (raw / "emnist-digits-train-images-idx3-ubyte").is_file()

@@ -58,6 +58,14 @@ PUBLISHED_NUM_PARAMS = {
     "vit_l_32": ({}, 306535400), "vit_h_14": ({"image_size": 518}, 633470440),
     "wide_resnet50_2": ({}, 68883240), "wide_resnet101_2": ({}, 126886696),
 }
+# segmentation: counted with the auxiliary head, as published (COCO-with-VOC-labels weights)
+_SEG = {"weights_backbone": None, "aux_loss": True}
+PUBLISHED_SEGMENTATION_NUM_PARAMS = {
+    "fcn_resnet50": (_SEG, 35322218), "fcn_resnet101": (_SEG, 54314346),
+    "deeplabv3_resnet50": (_SEG, 42004074), "deeplabv3_resnet101": (_SEG, 60996202),
+    "deeplabv3_mobilenet_v3_large": (_SEG, 11029328),
+    "lraspp_mobilenet_v3_large": ({"weights_backbone": None}, 3221538),
+}
 
 
 @pytest.fixture
@@ -73,12 +81,18 @@ def no_random_init(monkeypatch):
 
 
 def test_every_registered_builder_has_a_published_count():
-    assert sorted(PUBLISHED_NUM_PARAMS) == models.list_models()
+    assert sorted(PUBLISHED_NUM_PARAMS) == models.list_models(models)
+    assert sorted(PUBLISHED_SEGMENTATION_NUM_PARAMS) == models.list_models(models.segmentation)
+    assert models.list_models() == sorted({**PUBLISHED_NUM_PARAMS,
+                                           **PUBLISHED_SEGMENTATION_NUM_PARAMS})
 
 
-@pytest.mark.parametrize("name", sorted(PUBLISHED_NUM_PARAMS))
+ALL_COUNTS = {**PUBLISHED_NUM_PARAMS, **PUBLISHED_SEGMENTATION_NUM_PARAMS}
+
+
+@pytest.mark.parametrize("name", sorted(ALL_COUNTS))
 def test_num_params_match_torchvision(name, no_random_init):
-    kwargs, expected = PUBLISHED_NUM_PARAMS[name]
+    kwargs, expected = ALL_COUNTS[name]
     model = models.get_model(name, **kwargs)
     assert sum(p.numel() for p in model.parameters()) == expected
     # the weights registry publishes the same number for the default checkpoint
@@ -178,6 +192,18 @@ SMALL_FORWARD = [
 ]
 
 
+@pytest.mark.parametrize("name", ["fcn_resnet50", "deeplabv3_mobilenet_v3_large",
+                                  "lraspp_mobilenet_v3_large"])
+def test_segmentation_forward_shapes(name, no_random_init):
+    kwargs = dict(PUBLISHED_SEGMENTATION_NUM_PARAMS[name][0], num_classes=4)
+    model = models.get_model(name, **kwargs).eval()
+    with ember.no_grad():
+        out = model(ember.randn(1, 3, 40, 48))
+    expected = {"out"} if name.startswith("lraspp") else {"out", "aux"}
+    assert set(out) == expected
+    assert all(v.shape == (1, 4, 40, 48) for v in out.values())
+
+
 @pytest.mark.parametrize("name, kwargs, size", SMALL_FORWARD)
 def test_forward_shape_eval(name, kwargs, size):
     ember.manual_seed(0)
@@ -232,8 +258,7 @@ def test_eval_mode_is_deterministic_and_batch_independent():
     np.testing.assert_allclose(both[1:2], single, rtol=1e-4, atol=1e-5)
 
 
-def test_aux_outputs_in_training_mode():
-    ember.manual_seed(0)
+def test_aux_outputs_in_training_mode(no_random_init):
     g = models.googlenet().train()
     out = g(ember.randn(2, 3, 64, 64))
     assert type(out).__name__ == "GoogLeNetOutputs"
@@ -254,15 +279,37 @@ def test_training_step_reaches_every_parameter():
 
 
 def test_vit_rejects_wrong_image_size():
-    model = models.vit_b_32(image_size=64)
+    model = models.VisionTransformer(64, 32, num_layers=1, num_heads=2, hidden_dim=8, mlp_dim=8)
     with pytest.raises(AssertionError, match="64x64.*32x32"):
         model(ember.randn(1, 3, 32, 32))
 
 
-def test_resnet_dilation_keeps_resolution():
+def test_resnet_dilation_keeps_resolution(no_random_init):
     model = models.resnet50(replace_stride_with_dilation=[False, True, True]).eval()
     feats = {}
     model.layer4.register_forward_hook(lambda m, i, o: feats.update(c5=o.shape))
     with ember.no_grad():
         model(ember.randn(1, 3, 64, 64))
     assert feats["c5"] == (1, 2048, 8, 8)  # output stride 8 instead of 32
+
+
+def _fake_device_or_skip():
+    try:
+        ember.zeros(1, device="fake")
+    except Exception:
+        pytest.skip("the test backend 'fake' (tests/core/fake_backend_pkg) is not installed")
+
+
+def test_runs_on_a_backend_with_only_the_primitive_kernels():
+    # the 'fake' backend registers exactly ember's primitive kernels (no convolution, no
+    # pooling, no fast paths): a model written in ember ops must still run there, through the
+    # decompositions, and agree with the CPU backend
+    _fake_device_or_skip()
+    ember.manual_seed(0)
+    model = models.mobilenet_v3_small(num_classes=5).eval()
+    x = ember.randn(1, 3, 32, 32)
+    with ember.no_grad():
+        expected = model(x).numpy()
+        got = model.to("fake")(x.to("fake"))
+    assert got.device.type == "fake"
+    np.testing.assert_allclose(got.cpu().numpy(), expected, rtol=1e-5, atol=1e-6)

@@ -136,6 +136,31 @@ def test_iou_variants_match_float64_definitions(kind, fn):
                                atol=1e-12)
 
 
+@pytest.mark.parametrize("kind, fn", [("giou", ops.generalized_box_iou_loss),
+                                      ("diou", ops.distance_box_iou_loss),
+                                      ("ciou", ops.complete_box_iou_loss)])
+def test_iou_losses_are_one_minus_the_paired_iou_variant(kind, fn):
+    a, b = REF["boxes_a"][:5].astype(np.float64), REF["boxes_b"].astype(np.float64)
+    ref = 1 - np.diag(_pairwise_reference(a, b, kind))  # box i with box i
+    out = fn(ember.from_numpy(a), ember.from_numpy(b))
+    # torchvision adds eps=1e-7 to the union / enclosing area denominators of the losses
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(fn(ember.from_numpy(a), ember.from_numpy(b), "mean").item(),
+                               ref.mean(), rtol=1e-6)
+    np.testing.assert_allclose(fn(ember.from_numpy(a), ember.from_numpy(b), "sum").item(),
+                               ref.sum(), rtol=1e-6)
+    with pytest.raises(ValueError, match="reduction"):
+        fn(ember.from_numpy(a), ember.from_numpy(b), "max")
+
+
+def test_iou_loss_gradient_gradcheck():
+    a = ember.tensor([[1.0, 2.0, 6.0, 7.5], [0.0, 0.0, 3.0, 2.0]], dtype=ember.float64,
+                     requires_grad=True)
+    b = ember.tensor([[2.0, 1.0, 5.0, 8.0], [1.0, 0.5, 4.0, 4.0]], dtype=ember.float64)
+    for fn in (ops.generalized_box_iou_loss, ops.distance_box_iou_loss):
+        assert ember.autograd.gradcheck(lambda x, fn=fn: fn(x, b, "sum"), (a,))
+
+
 def test_clip_and_remove_small_boxes():
     boxes = ember.tensor([[-5.0, 2.0, 30.0, 50.0], [10.0, 10.0, 12.0, 40.0],
                           [1.0, 1.0, 9.0, 9.0]])
@@ -247,3 +272,115 @@ def test_stochastic_depth_modes():
         ops.stochastic_depth(x, 0.1, "col")
     with pytest.raises(ValueError, match="probability"):
         ops.stochastic_depth(x, 1.5, "row")
+
+
+# --- FPN, multi-scale RoI Align, building blocks ---------------------------------------------
+
+def _identity_fpn(channels, levels):
+    """An FPN whose 1x1 and 3x3 convolutions are identities, so its output is the top-down sum
+    P_i = C_i + upsample_nearest(P_{i+1})."""
+    from collections import OrderedDict  # noqa: F401  (kept local: only these tests use it)
+    fpn = ops.FeaturePyramidNetwork([channels] * levels, channels)
+    with ember.no_grad():
+        for inner, layer in zip(fpn.inner_blocks, fpn.layer_blocks):
+            inner[0].weight.copy_(ember.eye(channels).reshape(channels, channels, 1, 1))
+            k = np.zeros((channels, channels, 3, 3), dtype=np.float32)
+            k[np.arange(channels), np.arange(channels), 1, 1] = 1.0
+            layer[0].weight.copy_(ember.from_numpy(k))
+    return fpn
+
+
+def test_fpn_top_down_sum_with_identity_convolutions():
+    from collections import OrderedDict
+    rng = np.random.default_rng(0)
+    c = [rng.standard_normal((1, 3, s, s)).astype(np.float32) for s in (16, 8, 4)]
+    fpn = _identity_fpn(3, 3)
+    out = fpn(OrderedDict((f"c{i}", ember.from_numpy(v)) for i, v in enumerate(c)))
+    assert list(out) == ["c0", "c1", "c2"]
+    p2 = c[2]
+    p1 = c[1] + p2.repeat(2, axis=2).repeat(2, axis=3)
+    p0 = c[0] + p1.repeat(2, axis=2).repeat(2, axis=3)
+    for key, ref in zip(("c0", "c1", "c2"), (p0, p1, p2)):
+        np.testing.assert_allclose(out[key].detach().numpy(), ref, rtol=1e-5, atol=1e-5)
+
+
+def test_fpn_extra_blocks():
+    from collections import OrderedDict
+
+    from ember_vision.ops.feature_pyramid_network import LastLevelMaxPool, LastLevelP6P7
+    feats = OrderedDict(a=ember.randn(1, 4, 16, 16), b=ember.randn(1, 8, 8, 8))
+    out = ops.FeaturePyramidNetwork([4, 8], 6, extra_blocks=LastLevelMaxPool())(feats)
+    assert list(out) == ["a", "b", "pool"] and out["pool"].shape == (1, 6, 4, 4)
+    np.testing.assert_array_equal(out["pool"].detach().numpy(),
+                                  out["b"].detach().numpy()[:, :, ::2, ::2])
+    out = ops.FeaturePyramidNetwork([4, 8], 6, extra_blocks=LastLevelP6P7(6, 6))(feats)
+    assert [tuple(v.shape) for v in out.values()][2:] == [(1, 6, 4, 4), (1, 6, 2, 2)]
+    with pytest.raises(TypeError, match="ExtraFPNBlock"):
+        ops.FeaturePyramidNetwork([4], 6, extra_blocks=ember.nn.ReLU())
+
+
+def test_multiscale_roi_align_picks_the_fpn_level():
+    from collections import OrderedDict
+    rng = np.random.default_rng(1)
+    f1 = ember.from_numpy(rng.standard_normal((1, 2, 64, 64)).astype(np.float32))  # 1/8
+    f2 = ember.from_numpy(rng.standard_normal((1, 2, 32, 32)).astype(np.float32))  # 1/16
+    # eq. 1: floor(4 + log2(sqrt(area) / 224)) clamped to [3, 4]: 500 px → 5 → 4 (f2),
+    # 40 px → 1 → 3 (f1), 300 px → 4 (f2)
+    boxes = ember.tensor([[0.0, 0.0, 500.0, 500.0], [10.0, 20.0, 50.0, 60.0],
+                          [5.0, 5.0, 305.0, 305.0]])
+    pooler = ops.MultiScaleRoIAlign(["f1", "f2"], 3, 2)
+    out = pooler(OrderedDict(f1=f1, f2=f2, f3=ember.zeros(1, 2, 16, 16)), [boxes], [(512, 512)])
+    assert pooler.scales == [0.125, 0.0625] and out.shape == (3, 2, 3, 3)
+    rois = ember.cat([ember.zeros(3, 1), boxes], 1)
+    for i, (feat, scale) in enumerate([(f2, 0.0625), (f1, 0.125), (f2, 0.0625)]):
+        expected = ops.roi_align(feat, rois[i:i + 1], 3, scale, 2)[0]
+        np.testing.assert_allclose(out[i].numpy(), expected.numpy(), rtol=1e-6, err_msg=str(i))
+    # maps 1/8 and 1/32 give levels 3..5 but only two maps: like torchvision, level index i
+    # reads the i-th map and a box of level index 2 (the 500 px one) is left zero
+    skip = ops.MultiScaleRoIAlign(["f1", "f3"], 3, 2)
+    out = skip(OrderedDict(f1=f1, f3=ember.ones(1, 2, 16, 16)), [boxes], [(512, 512)])
+    assert np.abs(out[0].numpy()).max() == 0 and np.abs(out[2].numpy() - 1).max() < 1e-6
+
+
+def test_frozen_batchnorm_equals_batchnorm_in_eval():
+    rng = np.random.default_rng(2)
+    bn = ember.nn.BatchNorm2d(3)
+    with ember.no_grad():
+        for name in ("weight", "bias", "running_mean"):
+            getattr(bn, name).copy_(ember.from_numpy(rng.standard_normal(3).astype(np.float32)))
+        bn.running_var.copy_(ember.from_numpy(rng.uniform(0.5, 2, 3).astype(np.float32)))
+    frozen = ops.FrozenBatchNorm2d(3)
+    frozen.load_state_dict(bn.state_dict())  # num_batches_tracked is dropped
+    x = ember.randn(2, 3, 4, 5)
+    np.testing.assert_allclose(frozen(x).numpy(), bn.eval()(x).detach().numpy(), rtol=1e-5,
+                               atol=1e-6)
+    assert list(frozen.parameters()) == []
+
+
+def test_squeeze_excitation_and_conv_norm_activation():
+    block = ops.Conv2dNormActivation(3, 8, kernel_size=3, stride=2)
+    assert [type(m).__name__ for m in block] == ["Conv2d", "BatchNorm2d", "ReLU"]
+    assert block[0].padding == (1, 1) and block[0].bias is None
+    assert ops.Conv2dNormActivation(3, 8, 5, dilation=2)[0].padding == (4, 4)
+    se = ops.SqueezeExcitation(4, 2)
+    x = ember.randn(2, 4, 3, 3)
+    with ember.no_grad():
+        gate = ember.sigmoid(se.fc2(ember.relu(se.fc1(x.mean((2, 3), keepdim=True)))))
+        np.testing.assert_allclose(se(x).numpy(), (x * gate).numpy(), rtol=1e-6)
+
+
+def test_ops_run_on_a_backend_with_only_the_primitive_kernels():
+    try:
+        ember.zeros(1, device="fake")
+    except Exception:
+        pytest.skip("the test backend 'fake' (tests/core/fake_backend_pkg) is not installed")
+    feat, rois = t("feat").to("fake"), t("rois").to("fake")
+    out = ops.roi_align(feat, rois, (3, 4), 1.0, 2, True)
+    assert out.device.type == "fake"
+    np.testing.assert_allclose(out.cpu().numpy(), REF["roi_align_aligned_true"], rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(ops.roi_pool(feat, rois, (3, 3), 1.0).cpu().numpy(),
+                               REF["roi_pool"], rtol=1e-6)
+    keep = ops.batched_nms(t("boxes").to("fake"), t("scores").to("fake"), t("idxs").to("fake"),
+                           0.5)
+    np.testing.assert_array_equal(keep.cpu().numpy(), REF["batched_nms_iou0p5"])

@@ -10,8 +10,13 @@ import pytest
 import ember
 from ember.testing.http_server import serve_directory
 from ember_vision import models
-from ember_vision.models import (MobileNet_V3_Small_Weights, ResNet18_Weights, ResNet50_Weights,
-                                 Weights, WeightsEnum)
+from ember_vision.models import (
+    MobileNet_V3_Small_Weights,
+    ResNet18_Weights,
+    ResNet50_Weights,
+    Weights,
+    WeightsEnum,
+)
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 
@@ -29,6 +34,10 @@ def test_list_models_and_get_model():
     assert isinstance(model, models.ResNet) and model.fc.out_features == 3
     with pytest.raises(ValueError, match="Unknown model resnet19"):
         models.get_model("resnet19")
+    assert models.get_model_builder("VGG16") is models.vgg16
+    assert models.list_models(include="resnet1*") == ["resnet101", "resnet152", "resnet18"]
+    assert models.list_models(include=["vgg1?", "alex*"], exclude="vgg13") == \
+        ["alexnet", "vgg11", "vgg16", "vgg19"]
 
 
 def test_get_model_weights_and_get_weight():
@@ -42,8 +51,12 @@ def test_get_model_weights_and_get_weight():
         models.get_weight("ResNet51_Weights.IMAGENET1K_V1")
 
 
-def test_every_builder_has_a_default_with_imagenet_metadata():
-    for name in models.list_models():
+def test_every_builder_has_a_default_with_published_metadata():
+    for name in models.list_models(models.segmentation):
+        meta = models.get_model_weights(name).DEFAULT.meta
+        assert meta["categories"][:2] == ["__background__", "aeroplane"]
+        assert set(meta["_metrics"]["COCO-val2017-VOC-labels"]) == {"miou", "pixel_acc"}
+    for name in models.list_models(models):
         enum_cls = models.get_model_weights(name)
         assert issubclass(enum_cls, WeightsEnum)
         default = enum_cls.DEFAULT
@@ -67,6 +80,9 @@ def test_published_metadata():
     assert ResNet50_Weights.IMAGENET1K_V2.meta["_metrics"]["ImageNet-1K"]["acc@1"] == 80.858
     assert models.ViT_H_14_Weights.DEFAULT.meta["min_size"] == (518, 518)
     assert models.VGG16_Weights.IMAGENET1K_FEATURES.meta["categories"] is None
+    seg = models.segmentation.DeepLabV3_ResNet50_Weights.DEFAULT
+    assert seg.meta["_metrics"]["COCO-val2017-VOC-labels"] == {"miou": 66.4, "pixel_acc": 92.4}
+    assert seg.transforms().resize_size == [520]
 
 
 def test_verify_accepts_members_names_and_default():
@@ -80,7 +96,7 @@ def test_verify_accepts_members_names_and_default():
     with pytest.raises(TypeError, match="expected ResNet18_Weights but received "
                                         "ResNet50_Weights"):
         models.resnet18(weights=ResNet50_Weights.DEFAULT)
-    with pytest.raises(ValueError, match="IMAGENET2K"):
+    with pytest.raises(KeyError, match="IMAGENET2K"):
         models.resnet18(weights="IMAGENET2K")
 
 
@@ -223,3 +239,36 @@ def test_loaded_checkpoint_is_read_without_running_code(published_checkpoint, ca
     with pytest.raises(Exception, match="unsupported global builtins.print"):
         models.mobilenet_v3_small(weights="DEFAULT", progress=False)
     assert "pwned" not in capsys.readouterr().out
+
+
+def test_densenet_checkpoint_with_legacy_key_names_loads(tmp_path, cache, monkeypatch):
+    # torchvision's published DenseNet files use the old names "denselayer1.norm.1.weight",
+    # and (saved before PyTorch 0.4.1) have no num_batches_tracked for those layers
+    ember.manual_seed(0)
+    state = models.densenet121().state_dict()
+    legacy = {k.replace("norm1.", "norm.1.").replace("norm2.", "norm.2.")
+              .replace("conv1.", "conv.1.").replace("conv2.", "conv.2.")
+              if "denselayer" in k else k: v for k, v in state.items()
+              if not ("denselayer" in k and k.endswith("num_batches_tracked"))}
+    assert "features.denseblock1.denselayer1.norm.1.weight" in legacy
+    raw = tmp_path / "raw.pth"
+    ember.save(legacy, raw)
+    name = f"densenet121-{hashlib.sha256(raw.read_bytes()).hexdigest()[:8]}.pth"
+    raw.rename(tmp_path / name)
+    monkeypatch.setenv("EMBER_HUB_MIRROR", str(tmp_path))
+    monkeypatch.setattr(models.DenseNet121_Weights.DEFAULT.value, "url",
+                        f"https://download.pytorch.org/models/{name}")
+    _assert_same_state(models.densenet121(weights="DEFAULT", progress=False), state)
+
+
+def test_vit_mlp_block_accepts_legacy_key_names():
+    vit = models.VisionTransformer(32, 16, num_layers=1, num_heads=2, hidden_dim=8, mlp_dim=16)
+    state = vit.state_dict()
+    prefix = "encoder.layers.encoder_layer_0.mlp."
+    legacy = {k.replace(prefix + "0.", prefix + "linear_1.").replace(prefix + "3.",
+                                                                      prefix + "linear_2."): v
+              for k, v in state.items()}
+    assert prefix + "linear_1.weight" in legacy
+    fresh = models.VisionTransformer(32, 16, num_layers=1, num_heads=2, hidden_dim=8, mlp_dim=16)
+    fresh.load_state_dict(legacy)
+    _assert_same_state(fresh, state)

@@ -4,6 +4,7 @@
 Rank ``r``'s input is ``default_rng(r).standard_normal((4, 3))`` in float32.
 """
 
+import os
 import pickle
 import sys
 
@@ -127,6 +128,12 @@ try:
     dist.all_gather([ember.zeros(4, 3)], ember.zeros(4, 3))
 except ValueError as exc:
     res["bad_list_error"] = np.frombuffer(str(exc).encode(), np.uint8)
+
+# DistributedSampler takes rank and world size from the process group
+sampler = ember.utils.data.DistributedSampler(list(range(10)), shuffle=False)
+res["sampler"] = np.array([sampler.rank, sampler.num_replicas, *list(sampler)])
+res["env_ranks"] = np.array([int(os.environ[k]) for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK",
+                                                          "LOCAL_WORLD_SIZE")])
 
 dist.barrier()
 np.savez(f"{out_dir}/rank{r}.npz", **res)

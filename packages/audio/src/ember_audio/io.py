@@ -62,20 +62,23 @@ def _open_error(path, err: Exception) -> RuntimeError:
 def _check_not_truncated(path, file: soundfile.SoundFile) -> None:
     """libsndfile quietly shortens a WAV whose data chunk runs past the end of the file; a file
     cut in transfer must not load as a shorter, valid one."""
-    if file.format != "WAV" or file.subtype not in _SUBTYPE_TO_BITS or \
-            not _SUBTYPE_TO_BITS[file.subtype] or not isinstance(path, (str, os.PathLike)):
+    if file.format != "WAV" or not isinstance(path, (str, os.PathLike)):
         return
     with open(path, "rb") as raw:
         header = raw.read(1 << 16)
-    pos = header.find(b"data", 12)
-    if pos < 0:
+    if header[:4] != b"RIFF" or header[8:12] != b"WAVE":
         return
-    declared = int.from_bytes(header[pos + 4:pos + 8], "little")
-    available = os.path.getsize(path) - (pos + 8)
-    if declared != 0xFFFFFFFF and declared > available:
-        raise RuntimeError(f"The audio file {os.fspath(path)!r} is truncated: its data chunk "
-                           f"declares {declared} bytes but only {available} follow offset "
-                           f"{pos + 8}")
+    pos = 12
+    while pos + 8 <= len(header):                   # walk the RIFF chunks up to "data"
+        chunk_id, size = header[pos:pos + 4], int.from_bytes(header[pos + 4:pos + 8], "little")
+        if chunk_id == b"data":
+            available = os.path.getsize(path) - (pos + 8)
+            if size != 0xFFFFFFFF and size > available:
+                raise RuntimeError(f"The audio file {os.fspath(path)!r} is truncated: its data "
+                                   f"chunk declares {size} bytes but only {available} follow "
+                                   f"offset {pos + 8}")
+            return
+        pos += 8 + size + (size & 1)                 # chunks are padded to an even size
 
 
 def info(uri, format=None, buffer_size: int = 4096, backend=None) -> AudioMetaData:

@@ -156,7 +156,6 @@ def stft(input: Tensor, n_fft: int, hop_length=None, win_length=None, window=Non
         Output ``(B?, n_fft // 2 + 1, n_frames)`` (``n_fft`` rows when two-sided), complex.
     """
     import ember
-    import ember.nn.functional as F
 
     hop_length, win_length = _stft_args(n_fft, hop_length, win_length, "stft")
     if return_complex is None:
@@ -170,8 +169,7 @@ def stft(input: Tensor, n_fft: int, hop_length=None, win_length=None, window=Non
                            f"of shape {list(input.shape)}")
     x = input.unsqueeze(0) if input.ndim == 1 else input
     if center:
-        pad = n_fft // 2
-        x = F.pad(x.unsqueeze(1), (pad, pad), mode=pad_mode).squeeze(1)
+        x = _center_pad(x, n_fft // 2, pad_mode)
     if x.shape[-1] < n_fft:
         raise RuntimeError(f"stft: expected 0 < n_fft <= {x.shape[-1]} (the padded input "
                            f"length), but got n_fft={n_fft}")
@@ -190,6 +188,20 @@ def stft(input: Tensor, n_fft: int, hop_length=None, win_length=None, window=Non
     if not return_complex:
         return ember.stack([spec.real, spec.imag], dim=-1)
     return spec
+
+
+def _center_pad(x: Tensor, pad: int, pad_mode: str) -> Tensor:
+    """Pad the last dim by ``pad`` on both sides. Reflection is two flipped slices and a ``cat``
+    (views and one copy; much cheaper than the general ``F.pad(mode="reflect")``)."""
+    import ember
+    import ember.nn.functional as F
+
+    if pad_mode != "reflect" or pad == 0:
+        return F.pad(x.unsqueeze(1), (pad, pad), mode=pad_mode).squeeze(1)
+    if pad >= x.shape[-1]:
+        raise RuntimeError(f"stft: reflect padding of {pad} (n_fft // 2) must be less than the "
+                           f"input length {x.shape[-1]}")
+    return ember.cat([x[..., 1:pad + 1].flip(-1), x, x[..., -pad - 1:-1].flip(-1)], dim=-1)
 
 
 def istft(input: Tensor, n_fft: int, hop_length=None, win_length=None, window=None,

@@ -21,6 +21,9 @@ class Unavailable(Exception):
 
 def _describe_runtime_error(exc: Exception) -> str:
     text = str(exc)
+    if type(exc).__name__ == "DynamicLibNotFoundError" or "cannot open shared object" in text:
+        return (f"the CUDA runtime library could not be loaded ({type(exc).__name__}: {text}); "
+                f"{INSTALL_HINT}")
     if "InsufficientDriver" in text or "NoDriver" in text or "driver" in text.lower():
         return (f"no usable NVIDIA driver: the CUDA runtime reports '{text}' (is an NVIDIA GPU "
                 "with its driver installed, and is the driver at least as new as CuPy's CUDA?)")

@@ -16,7 +16,7 @@ import numpy as np
 
 import ember.backends as eb
 
-from . import fast_conv, fast_math, fast_nn, fused, primitives
+from . import fast_conv, fast_fft, fast_math, fast_nn, fused, primitives
 from .array_api import ArrayAPI
 from .availability import Unavailable, load_cupy_arrays
 
@@ -131,6 +131,7 @@ def build_kernels(api: ArrayAPI) -> dict:
     table.update(fast_math.kernels(api))
     table.update(fast_nn.kernels(api))
     table.update(fast_conv.kernels(api))
+    table.update(fast_fft.kernels(api))
     if api.fused:
         table.update(fused.kernels(api))
     table = {name: api.finish_kernel(name, fn) for name, fn in table.items()}

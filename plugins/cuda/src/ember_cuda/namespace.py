@@ -10,6 +10,8 @@ when the backend is not available.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .memory import PeakTracker
 
 
@@ -20,6 +22,8 @@ def functions(backend) -> dict:
         "current_device": rt.current_device, "set_device": rt.set_device,
         "device": rt.device_context, "get_device_name": rt.get_device_name,
         "get_device_capability": rt.get_device_capability,
+        "get_device_properties": rt.get_device_properties,
+        "is_bf16_supported": rt.is_bf16_supported, "mem_get_info": rt.mem_get_info,
         "memory_allocated": rt.memory_allocated, "max_memory_allocated": rt.max_memory_allocated,
         "memory_reserved": rt.memory_reserved,
         "reset_peak_memory_stats": rt.reset_peak_memory_stats, "empty_cache": rt.empty_cache,
@@ -28,6 +32,16 @@ def functions(backend) -> dict:
         "set_float32_matmul_precision": rt.set_float32_matmul_precision,
         "get_float32_matmul_precision": rt.get_float32_matmul_precision,
     }
+
+
+class DeviceProperties(NamedTuple):
+    """What ``ember.cuda.get_device_properties()`` reports (``torch.cuda``'s field names)."""
+
+    name: str
+    major: int
+    minor: int
+    total_memory: int
+    multi_processor_count: int
 
 
 def _index(device) -> int | None:
@@ -72,13 +86,27 @@ class _Runtime:
         return self._backend.api.on_device(index)
 
     def get_device_name(self, device=None) -> str:
-        props = self.cupy.cuda.runtime.getDeviceProperties(self._device(device))
-        name = props["name"]
-        return name.decode() if isinstance(name, bytes) else str(name)
+        return self.get_device_properties(device).name
 
     def get_device_capability(self, device=None) -> tuple:
+        props = self.get_device_properties(device)
+        return props.major, props.minor
+
+    def get_device_properties(self, device=None) -> DeviceProperties:
         props = self.cupy.cuda.runtime.getDeviceProperties(self._device(device))
-        return props["major"], props["minor"]
+        name = props["name"]
+        return DeviceProperties(name.decode() if isinstance(name, bytes) else str(name),
+                                props["major"], props["minor"], props["totalGlobalMem"],
+                                props["multiProcessorCount"])
+
+    def is_bf16_supported(self) -> bool:
+        """bfloat16 tensor-core math: compute capability 8.0 (Ampere) or newer."""
+        return self.get_device_capability()[0] >= 8
+
+    def mem_get_info(self, device=None) -> tuple:
+        """(free, total) bytes of the device, as the driver reports them."""
+        with self._backend.api.on_device(self._device(device)):
+            return self.cupy.cuda.runtime.memGetInfo()
 
     # ---- memory (CuPy's memory pool) -----------------------------------------------------------
     def _tracker(self) -> PeakTracker:

@@ -18,7 +18,7 @@ from .array import CLArray, empty, restride, to_numpy
 from .elementwise import arange, binary, broadcast_strides, cast, check_devices, copy_, full
 from .geometry import MAXD, NOPS, pack
 from .movement import slice_
-from .reduction import amax, cumsum
+from .reduction import cumsum
 
 
 def _is_int(k) -> bool:
@@ -55,15 +55,20 @@ def _expand_key(x: CLArray, key) -> list:
 
 
 def _wrapped_index(a: CLArray, size: int, dim: int) -> CLArray:
-    """``a`` with negative entries wrapped; IndexError when any entry is out of range."""
-    if a.dtype != dtypes.INT64:
-        a = cast(a, dtypes.INT64)
+    """``a`` as int64 with negative entries wrapped; IndexError when any entry is outside
+    [-size, size) (one kernel that also raises a flag, and one read of the flag)."""
+    dev = a.device
+    out = empty(dev, a.shape, dtypes.INT64)
     if a.size:
-        bad = binary("logical_or", binary("lt", a, -size), binary("ge", a, size))
-        if to_numpy(amax(bad, None, False)).item():
+        flag = empty(dev, (1,), np.int32)
+        dev.cl.enqueue_fill_buffer(dev.queue, flag.buf, np.int32(0), 0, 4)
+        g = pack(a.shape, [out.strides, a.strides], [0, a.offset])
+        dev.launch(dev.kernel("indexing", a.dtype, "wrap_index"), a.size, out.buf, a.buf, g,
+                   np.int64(size), flag.buf)
+        if to_numpy(flag)[0]:
             raise IndexError(f"index out of range: an index is outside [-{size}, {size}) in "
                              f"dimension {dim}")
-    return binary("remainder", a, size)
+    return out
 
 
 def offsets_for(x: CLArray, key):

@@ -18,6 +18,7 @@ from .movement import expand
 TSM = TSN = 64  # kernels/gemm.cl's output tile
 RTS = 16  # its work-group side
 SMALL = 16  # the tile of kernels/gemm.cl's gemm_small
+ROWS_RB, ROWS_CB = 4, 8  # the block of one work-item of gemm_rows (CPU drivers)
 
 
 def _as_matrix(x: CLArray, is_left: bool) -> CLArray:
@@ -63,7 +64,7 @@ def matmul(a: CLArray, b: CLArray) -> CLArray:
 
 def _gemm(out, A, B, nb, a_bs, b_bs) -> None:
     M, N, K = out.shape[-2], out.shape[-1], A.shape[-1]
-    splits = _k_splits(M, N, K, nb)
+    splits = _k_splits(out.device, M, N, K, nb)
     if splits > 1:
         # few output tiles but a long K (weight gradients: 32x9 outputs, K = 43,264): the K
         # range is cut into `splits` slices computed as a batch, then summed
@@ -75,9 +76,18 @@ def _gemm(out, A, B, nb, a_bs, b_bs) -> None:
     _launch(out, A, B, nb, a_bs, b_bs, K)
 
 
-def _k_splits(M, N, K, nb) -> int:
+def _variant(dev, M: int, N: int):
+    """(kernel name, rows per work-group, cols per work-group, local size) for this product."""
+    if dev.is_cpu:
+        return "gemm_rows", 8 * ROWS_RB, 8 * ROWS_CB, (8, 8, 1)
+    if M < TSM or N < TSN:  # skinny: small tiles waste less
+        return "gemm_small", SMALL, SMALL, (SMALL, SMALL, 1)
+    return "gemm", TSM, TSN, (RTS, RTS, 1)
+
+
+def _k_splits(dev, M, N, K, nb) -> int:
     """How many K slices make enough work-groups for a GEMM with few output tiles (1: none)."""
-    tm, tn = (SMALL, SMALL) if M < TSM or N < TSN else (TSM, TSN)
+    _, tm, tn, _ = _variant(dev, M, N)
     tiles = -(-M // tm) * -(-N // tn) * nb
     if nb != 1 or tiles >= 8 or K < 1024:
         return 1
@@ -92,10 +102,6 @@ def _launch(out, A, B, nb, a_bs, b_bs, K) -> None:
     g = np.array([M, N, K, 0, A.offset, a_bs, A.strides[-2], A.strides[-1],
                   B.offset, b_bs, B.strides[-2], B.strides[-1]], np.int32)
     dev = out.device
-    if M < TSM or N < TSN:  # skinny: small tiles waste less
-        gsize = (-(-N // SMALL) * SMALL, -(-M // SMALL) * SMALL, nb)
-        kernel, local = dev.kernel("gemm", A.dtype, "gemm_small"), (SMALL, SMALL, 1)
-    else:
-        gsize = (-(-N // TSN) * RTS, -(-M // TSM) * RTS, nb)
-        kernel, local = dev.kernel("gemm", A.dtype, "gemm"), (RTS, RTS, 1)
-    kernel(dev.queue, gsize, local, out.buf, A.buf, B.buf, g)
+    name, tm, tn, local = _variant(dev, M, N)
+    gsize = (-(-N // tn) * local[0], -(-M // tm) * local[1], nb)
+    dev.kernel("gemm", A.dtype, name)(dev.queue, gsize, local, out.buf, A.buf, B.buf, g)

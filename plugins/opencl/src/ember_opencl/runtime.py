@@ -77,6 +77,8 @@ class Device:
             os.environ.get("EMBER_OPENCL_NO_FP64", "0") != "1"
         self.has_int64_atomics = "cl_khr_int64_base_atomics" in cl_device.extensions
         self.max_alloc = cl_device.max_mem_alloc_size
+        # CPU drivers run barrier-free kernels best (matmul picks its GEMM by this)
+        self.is_cpu = bool(cl_device.type & cl.device_type.CPU)
         self.wg = min(WG, cl_device.max_work_group_size)
         # ImmediateAllocator makes the driver really allocate (lazy drivers would otherwise
         # fail later, inside a kernel); the pool keeps freed blocks for the next op

@@ -184,10 +184,10 @@ def infer(frames, model="full"):
 # ---- bins, cents, Hz --------------------------------------------------------------------------
 
 def frequency_to_bins(frequency, quantize_fn=ember.floor):
-    """Pitch bin of a frequency in Hz (``floor`` by default), clipped to [0, 359]."""
+    """Pitch bin of a frequency in Hz (``floor`` by default; not clipped: ``ceil`` of the
+    default ``fmax`` is 360, so that bin 359 stays unmasked, as in torchcrepe)."""
     cents = 1200 * ember.log2(frequency / 10.0)
-    bins = quantize_fn((cents - _CENTS_OFFSET) / CENTS_PER_BIN).long()
-    return ember.clamp(bins, 0, PITCH_BINS - 1)
+    return quantize_fn((cents - _CENTS_OFFSET) / CENTS_PER_BIN).long()
 
 
 def _dither(shape) -> np.ndarray:

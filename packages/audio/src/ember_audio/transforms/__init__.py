@@ -3,6 +3,8 @@
 from .augment import (
     Fade,
     FrequencyMasking,
+    MuLawDecoding,
+    MuLawEncoding,
     PitchShift,
     Resample,
     SpecAugment,
@@ -25,5 +27,6 @@ from .spectral import (
 
 __all__ = ["AmplitudeToDB", "ComputeDeltas", "Fade", "FrequencyMasking", "GriffinLim",
            "InverseMelScale", "InverseSpectrogram", "LFCC", "MFCC", "MelScale", "MelSpectrogram",
+           "MuLawDecoding", "MuLawEncoding",
            "PitchShift", "Resample", "SpecAugment", "Spectrogram", "TimeMasking", "TimeStretch",
            "Vol"]

@@ -12,7 +12,7 @@ from .. import functional as F
 from ..functional.resampling import _apply_sinc_resample_kernel, _get_sinc_resample_kernel
 
 __all__ = ["Vol", "Fade", "FrequencyMasking", "TimeMasking", "SpecAugment", "TimeStretch",
-           "Resample", "PitchShift"]
+           "Resample", "PitchShift", "MuLawEncoding", "MuLawDecoding"]
 
 
 class Vol(nn.Module):
@@ -40,6 +40,36 @@ class Vol(nn.Module):
         else:
             waveform = F.gain(waveform, 10 * math.log10(self.gain))
         return ember.clamp(waveform, -1, 1)
+
+
+class MuLawEncoding(nn.Module):
+    r"""Mu-law companding of a waveform in [-1, 1] to integers in ``[0, quantization_channels)``.
+
+    Args:
+        quantization_channels: number of levels (default 256).
+    """
+
+    def __init__(self, quantization_channels: int = 256):
+        super().__init__()
+        self.quantization_channels = quantization_channels
+
+    def forward(self, x):
+        return F.mu_law_encoding(x, self.quantization_channels)
+
+
+class MuLawDecoding(nn.Module):
+    r"""Inverse of ``MuLawEncoding``: integers → waveform in [-1, 1].
+
+    Args:
+        quantization_channels: number of levels (default 256).
+    """
+
+    def __init__(self, quantization_channels: int = 256):
+        super().__init__()
+        self.quantization_channels = quantization_channels
+
+    def forward(self, x_mu):
+        return F.mu_law_decoding(x_mu, self.quantization_channels)
 
 
 _FADE_SHAPES = ("linear", "exponential", "logarithmic", "quarter_sine", "half_sine")

@@ -27,9 +27,12 @@ def _check_op(op, tensor) -> ReduceOp:
     return op
 
 
-def _describe(name: str, tensor, op: ReduceOp | None = None) -> str:
-    what = f"{name}({op.name})" if op is not None else name
-    return f"{what} of a {list(tensor.shape)} {tensor.dtype} tensor"
+def _describe(name: str, tensor, op: ReduceOp | None = None):
+    """The operation's description for messages, made only when one is needed."""
+    def describe() -> str:
+        what = f"{name}({op.name})" if op is not None else name
+        return f"{what} of a {list(tensor.shape)} {tensor.dtype} tensor"
+    return describe
 
 
 def _launch(op: str, pg, test, finishers, async_op: bool, result=None):

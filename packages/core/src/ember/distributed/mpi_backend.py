@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import os
 import socket
+import time
+import zlib
 
 import ml_dtypes
 import numpy as np
 
 import ember
 
+from .errors import DistBackendError
 from .process_group import ProcessGroup
 from .reduce_op import ReduceOp
+from .work import poll_until
 
-# dtypes MPI has no type for: reductions run in float32, data movement on the raw bytes
-_NO_MPI_TYPE = {"bfloat16"}
+# a dtype MPI has no type for: reductions run in float32, data movement on the raw bytes
+_BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
+_BOOL = np.dtype(np.bool_)
+_MPI_OPS: dict = {}  # ReduceOp → MPI.Op, filled on first use (MPI loads lazily)
 
 
 def mpi():
@@ -33,13 +39,17 @@ def mpi():
 
 
 def _mpi_op(op: ReduceOp, is_bool: bool):
-    MPI = mpi()
-    if is_bool:  # MPI reduces C bools only with logical ops
-        return MPI.LAND if op in (ReduceOp.PRODUCT, ReduceOp.MIN, ReduceOp.BAND) else \
-            MPI.LXOR if op is ReduceOp.BXOR else MPI.LOR
-    return {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
-            ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX, ReduceOp.BAND: MPI.BAND,
-            ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR}[op]
+    if not _MPI_OPS:
+        MPI = mpi()
+        _MPI_OPS.update({ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
+                         ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX, ReduceOp.BAND: MPI.BAND,
+                         ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR,
+                         # MPI reduces C bools only with logical ops
+                         (ReduceOp.SUM, bool): MPI.LOR, (ReduceOp.AVG, bool): MPI.LOR,
+                         (ReduceOp.MAX, bool): MPI.LOR, (ReduceOp.BOR, bool): MPI.LOR,
+                         (ReduceOp.PRODUCT, bool): MPI.LAND, (ReduceOp.MIN, bool): MPI.LAND,
+                         (ReduceOp.BAND, bool): MPI.LAND, (ReduceOp.BXOR, bool): MPI.LXOR})
+    return _MPI_OPS[(op, bool) if is_bool else op]
 
 
 def _host_array(tensor) -> tuple[np.ndarray, bool]:
@@ -74,7 +84,7 @@ class ProcessGroupMPI(ProcessGroup):
             user's own MPI messages).
         ranks: global ranks of the members.
         timeout: seconds before a collective raises.
-        peers: ``[(hostname, pid)]`` of every global rank, to say which one died on a timeout.
+        peers: ``[(host hash, pid)]`` of every global rank, to say which one died on a timeout.
     """
 
     backend_name = "mpi"
@@ -86,12 +96,18 @@ class ProcessGroupMPI(ProcessGroup):
 
     @classmethod
     def world(cls, timeout: float) -> ProcessGroupMPI:
+        """The group of all the job's ranks. Joining is nonblocking too: a rank that never calls
+        ``init_process_group`` makes the others fail after ``timeout``."""
         MPI = mpi()
-        comm = MPI.COMM_WORLD.Dup()
+        comm, request = MPI.COMM_WORLD.Idup()
+        deadline = time.monotonic() + timeout
+        _join("init_process_group", request.Test, deadline, timeout)
         comm.Set_errhandler(MPI.ERRORS_RETURN)
-        peers = comm.allgather((socket.gethostname(), os.getpid()))
-        _export_rank_variables(comm)
-        return cls(comm, list(range(comm.Get_size())), timeout, peers)
+        mine = np.array([zlib.crc32(socket.gethostname().encode()), os.getpid()], np.int64)
+        peers = np.empty((comm.Get_size(), 2), np.int64)
+        _join("init_process_group", comm.Iallgather(mine, peers).Test, deadline, timeout)
+        _export_rank_variables(comm.Get_rank(), peers[:, 0])
+        return cls(comm, list(range(comm.Get_size())), timeout, [tuple(p) for p in peers.tolist()])
 
     def subgroup(self, ranks: list[int], timeout: float):
         """The group of global ``ranks`` (collective over this group); None for non-members."""
@@ -109,7 +125,7 @@ class ProcessGroupMPI(ProcessGroup):
     def peer_report(self) -> str:
         if not self.peers:
             return ""
-        here = socket.gethostname()
+        here = zlib.crc32(socket.gethostname().encode())
         gone = [f"rank {r} (pid {pid})" for r in self.ranks
                 for host, pid in [self.peers[r]] if host == here and not _alive(pid)]
         if gone:
@@ -120,7 +136,7 @@ class ProcessGroupMPI(ProcessGroup):
     def to_buffer(self, tensor, reduce: bool):
         arr, shared = _host_array(tensor)
         done = _bump(tensor) if shared else _write_back(tensor, arr)
-        if arr.dtype.name not in _NO_MPI_TYPE:
+        if arr.dtype != _BFLOAT16:
             return arr, done
         if reduce:  # reduce in float32, round once when writing back
             wire = arr.astype(np.float32)
@@ -138,15 +154,15 @@ class ProcessGroupMPI(ProcessGroup):
 
     # -- operations: each returns test() -------------------------------------------------------
     def allreduce(self, buf, op: ReduceOp):
-        return self.comm.Iallreduce(mpi().IN_PLACE, buf, _mpi_op(op, buf.dtype == np.bool_)).Test
+        return self.comm.Iallreduce(_in_place(), buf, _mpi_op(op, buf.dtype is _BOOL)).Test
 
     def broadcast(self, buf, root: int):
         return self.comm.Ibcast(buf, root=root).Test
 
     def reduce(self, buf, op: ReduceOp, root: int):
-        mop = _mpi_op(op, buf.dtype == np.bool_)
+        mop = _mpi_op(op, buf.dtype is _BOOL)
         if self._rank == root:
-            return self.comm.Ireduce(mpi().IN_PLACE, buf, op=mop, root=root).Test
+            return self.comm.Ireduce(_in_place(), buf, op=mop, root=root).Test
         return self.comm.Ireduce(buf, None, op=mop, root=root).Test
 
     def allgather(self, send, recv):
@@ -156,7 +172,7 @@ class ProcessGroupMPI(ProcessGroup):
         return self.comm.Iallgatherv(send, [recv, list(counts)]).Test
 
     def reduce_scatter(self, send, recv, op: ReduceOp):
-        return self.comm.Ireduce_scatter_block(send, recv, _mpi_op(op, send.dtype == np.bool_)).Test
+        return self.comm.Ireduce_scatter_block(send, recv, _mpi_op(op, send.dtype is _BOOL)).Test
 
     def gather(self, send, recv, root: int):
         return self.comm.Igather(send, recv if self._rank == root else None, root=root).Test
@@ -178,14 +194,24 @@ class ProcessGroupMPI(ProcessGroup):
         return self.comm.Ibarrier().Test
 
 
-def _export_rank_variables(comm) -> None:
+def _in_place():
+    return mpi().IN_PLACE
+
+
+def _join(op: str, test, deadline: float, timeout: float) -> None:
+    if not poll_until(test, deadline):
+        raise DistBackendError(
+            f"ember.distributed: {op} did not finish within the timeout of {timeout:g} s on rank "
+            f"{mpi().COMM_WORLD.Get_rank()}: some rank of the {mpi().COMM_WORLD.Get_size()} "
+            "did not call init_process_group")
+
+
+def _export_rank_variables(rank: int, hosts: np.ndarray) -> None:
     """Set RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE like torchrun does, for code (and
-    libraries) that read them."""
-    MPI = mpi()
-    local = comm.Split_type(MPI.COMM_TYPE_SHARED)
-    os.environ.update(RANK=str(comm.Get_rank()), WORLD_SIZE=str(comm.Get_size()),
-                      LOCAL_RANK=str(local.Get_rank()), LOCAL_WORLD_SIZE=str(local.Get_size()))
-    local.Free()
+    libraries) that read them; ``hosts[r]`` identifies rank r's machine."""
+    same = hosts == hosts[rank]
+    os.environ.update(RANK=str(rank), WORLD_SIZE=str(len(hosts)),
+                      LOCAL_RANK=str(int(same[:rank].sum())), LOCAL_WORLD_SIZE=str(int(same.sum())))
 
 
 def _alive(pid: int) -> bool:

@@ -20,14 +20,14 @@ from .reduce_op import ReduceOp
 from .world import in_mpi_job
 
 # NCCL's enum values (nccl.h), used where cupy does not export the name
-_DTYPES = {"int8": ("NCCL_INT8", 0), "uint8": ("NCCL_UINT8", 1), "int32": ("NCCL_INT32", 2),
-           "uint32": ("NCCL_UINT32", 3), "int64": ("NCCL_INT64", 4), "uint64": ("NCCL_UINT64", 5),
+_DTYPES = {"bool": ("NCCL_UINT8", 1), "int8": ("NCCL_INT8", 0), "uint8": ("NCCL_UINT8", 1),
+           "int32": ("NCCL_INT32", 2), "uint32": ("NCCL_UINT32", 3), "int64": ("NCCL_INT64", 4), "uint64": ("NCCL_UINT64", 5),
            "float16": ("NCCL_FLOAT16", 6), "float32": ("NCCL_FLOAT32", 7),
            "float64": ("NCCL_FLOAT64", 8), "bfloat16": ("NCCL_BFLOAT16", 9)}
 _OPS = {ReduceOp.SUM: ("NCCL_SUM", 0), ReduceOp.AVG: ("NCCL_SUM", 0),
         ReduceOp.PRODUCT: ("NCCL_PROD", 1), ReduceOp.MAX: ("NCCL_MAX", 2),
         ReduceOp.MIN: ("NCCL_MIN", 3)}
-# bools travel as uint8: "any" for SUM/MAX, "all" for PRODUCT/MIN
+# bools travel as bytes: "any" for SUM/MAX, "all" for PRODUCT/MIN
 _BOOL_OPS = {ReduceOp.SUM: ReduceOp.MAX, ReduceOp.AVG: ReduceOp.MAX, ReduceOp.MAX: ReduceOp.MAX,
              ReduceOp.BOR: ReduceOp.MAX, ReduceOp.PRODUCT: ReduceOp.MIN, ReduceOp.MIN: ReduceOp.MIN,
              ReduceOp.BAND: ReduceOp.MIN}
@@ -37,6 +37,8 @@ def _nccl():
     try:
         import cupy
         from cupy.cuda import nccl
+
+        cupy.cuda.runtime.getDeviceCount()  # fails here, clearly, without a usable driver
     except Exception as exc:  # ImportError, or CUDA errors without a driver
         raise RuntimeError("ember.distributed backend 'nccl' needs CuPy built with NCCL and a CUDA "
                            f"GPU ({type(exc).__name__}: {exc}); use backend='mpi' otherwise") from exc
@@ -166,8 +168,6 @@ class ProcessGroupNCCL(ProcessGroup):
         if not arr.flags.c_contiguous:
             arr = self.cupy.ascontiguousarray(arr)
             return arr, lambda: self.write(tensor, arr)
-        if arr.dtype == np.bool_:
-            arr = arr.view(np.uint8)
         return arr, tensor._bump_version
 
     def empty(self, shape, like):
@@ -179,8 +179,7 @@ class ProcessGroupNCCL(ProcessGroup):
 
         dst = self.cupy.asarray(tensor.detach()._data)
         if dst.flags.c_contiguous:
-            dst[...] = buf.reshape(dst.shape).view(dst.dtype) if buf.dtype != dst.dtype and \
-                buf.dtype.itemsize == dst.dtype.itemsize else buf.reshape(dst.shape)
+            dst[...] = buf.reshape(dst.shape)
             tensor._bump_version()
             return
         with ember.no_grad():  # a strided view: through a contiguous tensor on the device
@@ -203,7 +202,7 @@ class ProcessGroupNCCL(ProcessGroup):
         return test
 
     def allreduce(self, buf, op: ReduceOp):
-        dt, nop = nccl_dtype(self.nccl, buf.dtype), nccl_op(self.nccl, op, buf.dtype == np.uint8)
+        dt, nop = nccl_dtype(self.nccl, buf.dtype), nccl_op(self.nccl, op, buf.dtype == np.bool_)
         return self._run(lambda s: self.comm.allReduce(buf.data.ptr, buf.data.ptr, buf.size, dt, nop, s))
 
     def broadcast(self, buf, root: int):
@@ -211,7 +210,7 @@ class ProcessGroupNCCL(ProcessGroup):
         return self._run(lambda s: self.comm.broadcast(buf.data.ptr, buf.data.ptr, buf.size, dt, root, s))
 
     def reduce(self, buf, op: ReduceOp, root: int):
-        dt, nop = nccl_dtype(self.nccl, buf.dtype), nccl_op(self.nccl, op, buf.dtype == np.uint8)
+        dt, nop = nccl_dtype(self.nccl, buf.dtype), nccl_op(self.nccl, op, buf.dtype == np.bool_)
         return self._run(lambda s: self.comm.reduce(buf.data.ptr, buf.data.ptr, buf.size, dt, nop, root, s))
 
     def allgather(self, send, recv):
@@ -219,7 +218,7 @@ class ProcessGroupNCCL(ProcessGroup):
         return self._run(lambda s: self.comm.allGather(send.data.ptr, recv.data.ptr, send.size, dt, s))
 
     def reduce_scatter(self, send, recv, op: ReduceOp):
-        dt, nop = nccl_dtype(self.nccl, send.dtype), nccl_op(self.nccl, op, send.dtype == np.uint8)
+        dt, nop = nccl_dtype(self.nccl, send.dtype), nccl_op(self.nccl, op, send.dtype == np.bool_)
         return self._run(lambda s: self.comm.reduceScatter(send.data.ptr, recv.data.ptr, recv.size,
                                                            dt, nop, s))
 
@@ -269,8 +268,9 @@ def _device_index(device_id) -> int:
         return int(os.environ.get("LOCAL_RANK", 0))
     if isinstance(device_id, int):
         return device_id
-    index = getattr(device_id, "index", None)
-    return int(index if index is not None else str(device_id).rpartition(":")[2] or 0)
+    if isinstance(device_id, str):
+        return int(device_id.rpartition(":")[2] or 0)
+    return device_id.index or 0  # an ember.device
 
 
 __all__ = ["ProcessGroupNCCL", "rendezvous"]

@@ -83,6 +83,10 @@ class _Server:
             return b"\x01" + self.data[key]
 
     def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+        except OSError:
+            pass
         self.sock.close()
 
 
@@ -116,7 +120,9 @@ class TCPStore:
         deadline = time.monotonic() + self.timeout
         while True:
             try:
-                return socket.create_connection((self.host, self.port), timeout=self.timeout)
+                sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+                sock.settimeout(self.timeout + 30)  # the server answers a get within the timeout
+                return sock
             except OSError as exc:
                 if time.monotonic() >= deadline:
                     raise DistNetworkError(f"TCPStore: could not connect to {self.host}:{self.port} "

@@ -29,7 +29,8 @@ class Work:
     """A running collective (returned with ``async_op=True``).
 
     Args:
-        op: what runs, for messages (e.g. ``"all_reduce(SUM) of 1024 float32 values"``).
+        op: what runs, for messages (e.g. ``"all_reduce(SUM) of a [1024] ember.float32 tensor"``),
+            or a function that makes that string when it is needed.
         group: the process group it runs on (its ``timeout`` and ``timeout_error`` are used).
         test: ``test() -> bool``, True once the communication has finished.
         finish: called once after completion (copies results back into the tensors).
@@ -42,14 +43,18 @@ class Work:
         >>> work.wait()
     """
 
-    def __init__(self, op: str, group, test, finish=None, result=None) -> None:
-        self.op = op
+    def __init__(self, op, group, test, finish=None, result=None) -> None:
+        self._op = op  # a string, or a function making it (only needed for error messages)
         self._group = group
         self._test = test
         self._finish = finish
         self._result = result if result is not None else []
         self._done = False
         self._started = time.monotonic()
+
+    @property
+    def op(self) -> str:
+        return self._op() if callable(self._op) else self._op
 
     def is_completed(self) -> bool:
         """True once the collective finished (and the results are in the tensors)."""
@@ -82,7 +87,7 @@ class Work:
 class CompletedWork(Work):
     """A ``Work`` that is already done (ops that need no communication, e.g. a group of one)."""
 
-    def __init__(self, op: str, group, result=None) -> None:
+    def __init__(self, op, group, result=None) -> None:
         super().__init__(op, group, lambda: True, None, result)
         self._done = True
 

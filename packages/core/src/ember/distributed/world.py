@@ -13,13 +13,14 @@ import os
 import sys
 import traceback
 
+from .errors import DistBackendError
 from .process_group import GroupMember, ProcessGroup
 from .work import _seconds
 
 default_pg_timeout = datetime.timedelta(minutes=30)
 _BACKENDS = ("mpi", "nccl")
 
-_state: dict = {"world": None, "groups": [], "hooks_installed": False}
+_state: dict = {"world": None, "groups": [], "hooks_installed": False, "broken": False}
 
 
 def is_available() -> bool:
@@ -106,7 +107,12 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     if backend == "mpi":
         from .mpi_backend import ProcessGroupMPI
 
-        pg = ProcessGroupMPI.world(seconds)
+        _install_abort_on_failure()
+        try:
+            pg = ProcessGroupMPI.world(seconds)
+        except DistBackendError:
+            _state["broken"] = True  # a peer never joined: finalizing MPI would wait for it
+            raise
         if (world_size not in (-1, pg.size())) or (rank not in (-1, pg.rank())):
             raise ValueError(f"world_size={world_size}, rank={rank} disagree with the MPI job "
                              f"(world size {pg.size()}, rank {pg.rank()})")
@@ -116,7 +122,6 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
         pg = ProcessGroupNCCL.world(seconds, init_method, world_size, rank, store, device_id)
     _state["world"] = pg
     GroupMember.WORLD = pg
-    _install_abort_on_failure(pg)
 
 
 def destroy_process_group(group=None) -> None:
@@ -180,22 +185,28 @@ def get_group_rank(group, global_rank: int) -> int:
     return _resolve(group).group_rank(global_rank)
 
 
-def _install_abort_on_failure(pg: ProcessGroup) -> None:
-    """With several ranks, an uncaught exception (or a timed-out collective) aborts the whole
-    job, so that the peers stop at once instead of waiting for their own timeout; this is what
-    ``torchrun`` does by killing the other workers."""
-    if pg.size() == 1 or _state["hooks_installed"] or pg.backend_name != "mpi":
+def _install_abort_on_failure() -> None:
+    """In an MPI job of several ranks, an uncaught exception (or a timed-out collective) aborts
+    the whole job, so that the peers stop at once instead of waiting for their own timeout;
+    this is what ``torchrun`` does by killing the other workers."""
+    if _state["hooks_installed"]:
         return
     _state["hooks_installed"] = True
     previous = sys.excepthook
 
+    def several_ranks() -> bool:
+        from .mpi_backend import mpi
+
+        return mpi().COMM_WORLD.Get_size() > 1
+
     def excepthook(kind, value, tb):
         previous(kind, value, tb)
-        _abort(1)
+        if several_ranks():
+            _abort(1)
 
     def at_exit():
-        world = _state["world"]
-        if world is not None and getattr(world, "broken", False):
+        groups = [_state["world"], *_state["groups"]]
+        if _state["broken"] or any(g is not None and g.broken for g in groups):
             _abort(1)  # MPI_Finalize would wait for the peer that never answered
 
     sys.excepthook = excepthook

@@ -84,8 +84,11 @@ class SubwordTokenizer:
                   ) -> SubwordTokenizer:
         """Load a ``tokenizer.json`` (WordPiece, BPE, Unigram or WordLevel model)."""
         path = Path(path)
+        library = _tokenizers()
+        if not path.is_file():
+            raise FileNotFoundError(f"no such tokenizer file: {path}")
         try:
-            tok = _tokenizers().Tokenizer.from_file(str(path))
+            tok = library.Tokenizer.from_file(str(path))
         except Exception as exc:  # the Rust library raises plain Exception subclasses
             raise ValueError(f"cannot read the tokenizer file {path}: {exc}") from exc
         return cls(tok, model_max_length)

@@ -6,7 +6,15 @@ and ``get_model_weights`` work as in torchvision.
 """
 
 from . import segmentation
-from ._api import Weights, WeightsEnum, get_model, get_model_weights, get_weight, list_models
+from ._api import (
+                   Weights,
+                   WeightsEnum,
+                   get_model,
+                   get_model_builder,
+                   get_model_weights,
+                   get_weight,
+                   list_models,
+)
 from .alexnet import *  # noqa: F401,F403
 from .convnext import *  # noqa: F401,F403
 from .densenet import *  # noqa: F401,F403

@@ -17,16 +17,18 @@ Examples::
 from __future__ import annotations
 
 import enum
+import fnmatch
 import inspect
 import typing
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from types import ModuleType
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import ember.hub
 
-__all__ = ["Weights", "WeightsEnum", "get_model", "get_model_weights", "get_weight", "list_models",
-           "register_model"]
+__all__ = ["Weights", "WeightsEnum", "get_model", "get_model_builder", "get_model_weights",
+           "get_weight", "list_models", "register_model"]
 
 
 @dataclass(eq=False)  # identity comparison: an enum alias (DEFAULT) must be the same object
@@ -55,7 +57,7 @@ class WeightsEnum(enum.Enum):
     @classmethod
     def verify(cls, obj: Any) -> Any:
         """``None``, a member, or its name (``"IMAGENET1K_V1"``, ``"ResNet18_Weights.DEFAULT"``,
-        ``"DEFAULT"``) → the member; anything else raises ``TypeError`` / ``ValueError``."""
+        ``"DEFAULT"``) → the member; anything else raises ``TypeError`` / ``KeyError``."""
         if obj is None or isinstance(obj, cls):
             return obj
         if isinstance(obj, str):
@@ -64,12 +66,13 @@ class WeightsEnum(enum.Enum):
                         f"{obj.__class__.__name__}.")
 
     @classmethod
-    def from_str(cls, value: str) -> "WeightsEnum":
+    def from_str(cls, value: str) -> WeightsEnum:
+        """The member named ``value``; an unknown name raises ``KeyError`` (as torchvision)."""
         try:
             return cls[value]
         except KeyError:
-            raise ValueError(f"Unknown value '{value}' for {cls.__name__}; valid: "
-                             f"{', '.join(cls.__members__)}.") from None
+            raise KeyError(f"Unknown weights '{value}' for {cls.__name__}; valid: "
+                           f"{', '.join(cls.__members__)}") from None
 
     def get_state_dict(self, progress: bool = True, **kwargs: Any) -> Mapping[str, Any]:
         """Download (once, into ``ember.hub.get_dir()/checkpoints``) and read the checkpoint.
@@ -104,15 +107,29 @@ def register_model(name: str | None = None) -> Callable[[Callable], Callable]:
     return wrapper
 
 
-def list_models(module: ModuleType | None = None) -> list[str]:
-    """Sorted names of the registered builders (only those of ``module``'s package if given,
-    e.g. ``list_models(ember_vision.models.segmentation)``)."""
-    def belongs(fn: Callable) -> bool:
-        return module is None or fn.__module__.rsplit(".", 1)[0] == module.__name__
-    return sorted(k for k, fn in BUILTIN_MODELS.items() if belongs(fn))
+def list_models(module: ModuleType | None = None, include: Iterable[str] | str | None = None,
+                exclude: Iterable[str] | str | None = None) -> list[str]:
+    """Sorted names of the registered builders.
+
+    Args:
+        module (module, optional): only the builders of this package, e.g.
+            ``ember_vision.models.segmentation``.
+        include, exclude (str or iterable of str, optional): shell-style patterns
+            (``"resnet*"``); the union of the ``include`` matches, minus any ``exclude`` match.
+    """
+    names = {k for k, fn in BUILTIN_MODELS.items()
+             if module is None or fn.__module__.rsplit(".", 1)[0] == module.__name__}
+    if include:
+        patterns = [include] if isinstance(include, str) else include
+        names = {n for n in names if any(fnmatch.fnmatch(n, p) for p in patterns)}
+    if exclude:
+        patterns = [exclude] if isinstance(exclude, str) else exclude
+        names = {n for n in names if not any(fnmatch.fnmatch(n, p) for p in patterns)}
+    return sorted(names)
 
 
-def _find_model(name: str) -> Callable:
+def get_model_builder(name: str) -> Callable:
+    """The builder function registered as ``name`` (case-insensitive)."""
     try:
         return BUILTIN_MODELS[name.lower()]
     except KeyError:
@@ -121,12 +138,12 @@ def _find_model(name: str) -> Callable:
 
 def get_model(name: str, **config: Any):
     """Build the registered model ``name`` with ``config`` passed to its builder."""
-    return _find_model(name)(**config)
+    return get_model_builder(name)(**config)
 
 
 def get_model_weights(model: Callable | str) -> type[WeightsEnum]:
     """The ``WeightsEnum`` class of a builder (given as the function or its registered name)."""
-    fn = _find_model(model) if isinstance(model, str) else model
+    fn = get_model_builder(model) if isinstance(model, str) else model
     params = inspect.signature(fn).parameters
     if "weights" not in params:
         raise ValueError("The method is missing the 'weights' argument.")

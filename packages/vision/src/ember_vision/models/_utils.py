@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Optional
+from typing import Any
 
 from ember import nn
 
 from ._api import WeightsEnum
 
 
-def _make_divisible(v: float, divisor: int, min_value: Optional[int] = None) -> int:
+def _make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:
     """Round a channel count to a multiple of ``divisor`` without going below 90% of ``v``
     (the rule of the original TensorFlow MobileNet code; checkpoints depend on it)."""
     if min_value is None:
@@ -29,14 +29,14 @@ def _ovewrite_named_param(kwargs: dict[str, Any], param: str, new_value: Any) ->
     kwargs[param] = new_value
 
 
-def _weights_kwargs(weights: Optional[WeightsEnum], kwargs: dict[str, Any]) -> None:
+def _weights_kwargs(weights: WeightsEnum | None, kwargs: dict[str, Any]) -> None:
     """Fix ``num_classes`` to the checkpoint's category count when weights are given (a
     features-only checkpoint, whose ``categories`` is None, leaves it free)."""
     if weights is not None and weights.meta.get("categories") is not None:
         _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
 
 
-def _load_weights(model: nn.Module, weights: Optional[WeightsEnum], progress: bool) -> nn.Module:
+def _load_weights(model: nn.Module, weights: WeightsEnum | None, progress: bool) -> nn.Module:
     """Download (with its hash checked) and load ``weights`` into ``model``, strictly."""
     if weights is not None:
         model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))

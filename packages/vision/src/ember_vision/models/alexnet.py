@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import ember
 from ember import Tensor, nn
@@ -58,7 +58,7 @@ AlexNet_Weights = weights_enum("AlexNet_Weights", __name__)
 
 
 @register_model()
-def alexnet(*, weights: Optional[AlexNet_Weights] = None, progress: bool = True,
+def alexnet(*, weights: AlexNet_Weights | None = None, progress: bool = True,
             **kwargs: Any) -> AlexNet:
     """AlexNet (61.1M parameters). ``weights``: an ``AlexNet_Weights`` member, its name or None;
     ``kwargs`` go to :class:`AlexNet`."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, Callable, Optional, Sequence
+from typing import Any
 
 import ember
 from ember import Tensor, nn
@@ -34,7 +35,7 @@ class CNBlock(nn.Module):
     ``layer_scale`` and added to the input through stochastic depth."""
 
     def __init__(self, dim: int, layer_scale: float, stochastic_depth_prob: float,
-                 norm_layer: Optional[Callable[..., nn.Module]] = None) -> None:
+                 norm_layer: Callable[..., nn.Module] | None = None) -> None:
         super().__init__()
         norm_layer = norm_layer or partial(nn.LayerNorm, eps=1e-6)
         self.block = nn.Sequential(
@@ -53,7 +54,7 @@ class CNBlockConfig:
     """A stage: ``num_layers`` blocks of width ``input_channels``, then (unless
     ``out_channels`` is None) a downsampling layer to ``out_channels``."""
 
-    def __init__(self, input_channels: int, out_channels: Optional[int], num_layers: int) -> None:
+    def __init__(self, input_channels: int, out_channels: int | None, num_layers: int) -> None:
         self.input_channels = input_channels
         self.out_channels = out_channels
         self.num_layers = num_layers
@@ -81,8 +82,8 @@ class ConvNeXt(nn.Module):
 
     def __init__(self, block_setting: list[CNBlockConfig], stochastic_depth_prob: float = 0.0,
                  layer_scale: float = 1e-6, num_classes: int = 1000,
-                 block: Optional[Callable[..., nn.Module]] = None,
-                 norm_layer: Optional[Callable[..., nn.Module]] = None, **kwargs: Any) -> None:
+                 block: Callable[..., nn.Module] | None = None,
+                 norm_layer: Callable[..., nn.Module] | None = None, **kwargs: Any) -> None:
         super().__init__()
         if not block_setting:
             raise ValueError("The block_setting should not be empty")
@@ -140,7 +141,7 @@ ConvNeXt_Large_Weights = weights_enum("ConvNeXt_Large_Weights", __name__)
 
 
 @register_model()
-def convnext_tiny(*, weights: Optional[ConvNeXt_Tiny_Weights] = None, progress: bool = True,
+def convnext_tiny(*, weights: ConvNeXt_Tiny_Weights | None = None, progress: bool = True,
                   **kwargs: Any) -> ConvNeXt:
     """ConvNeXt-T (28.6M parameters)."""
     return _convnext((96, 192, 384, 768), (3, 3, 9, 3), 0.1,
@@ -148,7 +149,7 @@ def convnext_tiny(*, weights: Optional[ConvNeXt_Tiny_Weights] = None, progress: 
 
 
 @register_model()
-def convnext_small(*, weights: Optional[ConvNeXt_Small_Weights] = None, progress: bool = True,
+def convnext_small(*, weights: ConvNeXt_Small_Weights | None = None, progress: bool = True,
                    **kwargs: Any) -> ConvNeXt:
     """ConvNeXt-S (50.2M parameters)."""
     return _convnext((96, 192, 384, 768), (3, 3, 27, 3), 0.4,
@@ -156,7 +157,7 @@ def convnext_small(*, weights: Optional[ConvNeXt_Small_Weights] = None, progress
 
 
 @register_model()
-def convnext_base(*, weights: Optional[ConvNeXt_Base_Weights] = None, progress: bool = True,
+def convnext_base(*, weights: ConvNeXt_Base_Weights | None = None, progress: bool = True,
                   **kwargs: Any) -> ConvNeXt:
     """ConvNeXt-B (88.6M parameters)."""
     return _convnext((128, 256, 512, 1024), (3, 3, 27, 3), 0.5,
@@ -164,7 +165,7 @@ def convnext_base(*, weights: Optional[ConvNeXt_Base_Weights] = None, progress: 
 
 
 @register_model()
-def convnext_large(*, weights: Optional[ConvNeXt_Large_Weights] = None, progress: bool = True,
+def convnext_large(*, weights: ConvNeXt_Large_Weights | None = None, progress: bool = True,
                    **kwargs: Any) -> ConvNeXt:
     """ConvNeXt-L (197.8M parameters)."""
     return _convnext((192, 384, 768, 1536), (3, 3, 27, 3), 0.5,

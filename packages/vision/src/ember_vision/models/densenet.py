@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from typing import Any, Optional
+from typing import Any
 
 import ember
 from ember import Tensor, nn
@@ -154,7 +154,7 @@ DenseNet201_Weights = weights_enum("DenseNet201_Weights", __name__)
 
 
 @register_model()
-def densenet121(*, weights: Optional[DenseNet121_Weights] = None, progress: bool = True,
+def densenet121(*, weights: DenseNet121_Weights | None = None, progress: bool = True,
                 **kwargs: Any) -> DenseNet:
     """DenseNet-121 (8.0M parameters)."""
     return _densenet(32, (6, 12, 24, 16), 64, DenseNet121_Weights.verify(weights), progress,
@@ -162,7 +162,7 @@ def densenet121(*, weights: Optional[DenseNet121_Weights] = None, progress: bool
 
 
 @register_model()
-def densenet161(*, weights: Optional[DenseNet161_Weights] = None, progress: bool = True,
+def densenet161(*, weights: DenseNet161_Weights | None = None, progress: bool = True,
                 **kwargs: Any) -> DenseNet:
     """DenseNet-161 (28.7M parameters)."""
     return _densenet(48, (6, 12, 36, 24), 96, DenseNet161_Weights.verify(weights), progress,
@@ -170,7 +170,7 @@ def densenet161(*, weights: Optional[DenseNet161_Weights] = None, progress: bool
 
 
 @register_model()
-def densenet169(*, weights: Optional[DenseNet169_Weights] = None, progress: bool = True,
+def densenet169(*, weights: DenseNet169_Weights | None = None, progress: bool = True,
                 **kwargs: Any) -> DenseNet:
     """DenseNet-169 (14.1M parameters)."""
     return _densenet(32, (6, 12, 32, 32), 64, DenseNet169_Weights.verify(weights), progress,
@@ -178,7 +178,7 @@ def densenet169(*, weights: Optional[DenseNet169_Weights] = None, progress: bool
 
 
 @register_model()
-def densenet201(*, weights: Optional[DenseNet201_Weights] = None, progress: bool = True,
+def densenet201(*, weights: DenseNet201_Weights | None = None, progress: bool = True,
                 **kwargs: Any) -> DenseNet:
     """DenseNet-201 (20.0M parameters)."""
     return _densenet(32, (6, 12, 48, 32), 64, DenseNet201_Weights.verify(weights), progress,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any
 
 import ember
 from ember import Tensor, nn
@@ -39,7 +40,7 @@ class _MBConvConfig:
     block: Callable[..., nn.Module]
 
     @staticmethod
-    def adjust_channels(channels: int, width_mult: float, min_value: Optional[int] = None) -> int:
+    def adjust_channels(channels: int, width_mult: float, min_value: int | None = None) -> int:
         return _make_divisible(channels * width_mult, 8, min_value)
 
 
@@ -48,7 +49,7 @@ class MBConvConfig(_MBConvConfig):
 
     def __init__(self, expand_ratio: float, kernel: int, stride: int, input_channels: int,
                  out_channels: int, num_layers: int, width_mult: float = 1.0,
-                 depth_mult: float = 1.0, block: Optional[Callable[..., nn.Module]] = None) -> None:
+                 depth_mult: float = 1.0, block: Callable[..., nn.Module] | None = None) -> None:
         super().__init__(expand_ratio, kernel, stride,
                          self.adjust_channels(input_channels, width_mult),
                          self.adjust_channels(out_channels, width_mult),
@@ -64,7 +65,7 @@ class FusedMBConvConfig(_MBConvConfig):
 
     def __init__(self, expand_ratio: float, kernel: int, stride: int, input_channels: int,
                  out_channels: int, num_layers: int,
-                 block: Optional[Callable[..., nn.Module]] = None) -> None:
+                 block: Callable[..., nn.Module] | None = None) -> None:
         super().__init__(expand_ratio, kernel, stride, input_channels, out_channels, num_layers,
                          block or FusedMBConv)
 
@@ -147,10 +148,10 @@ class EfficientNet(nn.Module):
         - Input: ``(N, 3, H, W)``; Output: ``(N, num_classes)``.
     """
 
-    def __init__(self, inverted_residual_setting: Sequence[Union[MBConvConfig, FusedMBConvConfig]],
+    def __init__(self, inverted_residual_setting: Sequence[MBConvConfig | FusedMBConvConfig],
                  dropout: float, stochastic_depth_prob: float = 0.2, num_classes: int = 1000,
-                 norm_layer: Optional[Callable[..., nn.Module]] = None,
-                 last_channel: Optional[int] = None) -> None:
+                 norm_layer: Callable[..., nn.Module] | None = None,
+                 last_channel: int | None = None) -> None:
         super().__init__()
         if not inverted_residual_setting:
             raise ValueError("The inverted_residual_setting should not be empty")
@@ -232,7 +233,7 @@ _V1_SCALING = {"b0": (1.0, 1.0, 0.2), "b1": (1.0, 1.1, 0.2), "b2": (1.1, 1.2, 0.
 _V2_DROPOUT = {"s": 0.2, "m": 0.3, "l": 0.4}
 
 
-def _efficientnet(setting, dropout: float, last_channel: Optional[int], weights, progress: bool,
+def _efficientnet(setting, dropout: float, last_channel: int | None, weights, progress: bool,
                   **kwargs: Any) -> EfficientNet:
     _weights_kwargs(weights, kwargs)
     model = EfficientNet(setting, dropout, last_channel=last_channel, **kwargs)
@@ -270,77 +271,77 @@ EfficientNet_V2_L_Weights = weights_enum("EfficientNet_V2_L_Weights", __name__)
 
 
 @register_model()
-def efficientnet_b0(*, weights: Optional[EfficientNet_B0_Weights] = None, progress: bool = True,
+def efficientnet_b0(*, weights: EfficientNet_B0_Weights | None = None, progress: bool = True,
                     **kwargs: Any) -> EfficientNet:
     """EfficientNet-B0 (5.3M parameters)."""
     return _efficientnet_v1("b0", EfficientNet_B0_Weights.verify(weights), progress, kwargs)
 
 
 @register_model()
-def efficientnet_b1(*, weights: Optional[EfficientNet_B1_Weights] = None, progress: bool = True,
+def efficientnet_b1(*, weights: EfficientNet_B1_Weights | None = None, progress: bool = True,
                     **kwargs: Any) -> EfficientNet:
     """EfficientNet-B1 (7.8M parameters)."""
     return _efficientnet_v1("b1", EfficientNet_B1_Weights.verify(weights), progress, kwargs)
 
 
 @register_model()
-def efficientnet_b2(*, weights: Optional[EfficientNet_B2_Weights] = None, progress: bool = True,
+def efficientnet_b2(*, weights: EfficientNet_B2_Weights | None = None, progress: bool = True,
                     **kwargs: Any) -> EfficientNet:
     """EfficientNet-B2 (9.1M parameters)."""
     return _efficientnet_v1("b2", EfficientNet_B2_Weights.verify(weights), progress, kwargs)
 
 
 @register_model()
-def efficientnet_b3(*, weights: Optional[EfficientNet_B3_Weights] = None, progress: bool = True,
+def efficientnet_b3(*, weights: EfficientNet_B3_Weights | None = None, progress: bool = True,
                     **kwargs: Any) -> EfficientNet:
     """EfficientNet-B3 (12.2M parameters)."""
     return _efficientnet_v1("b3", EfficientNet_B3_Weights.verify(weights), progress, kwargs)
 
 
 @register_model()
-def efficientnet_b4(*, weights: Optional[EfficientNet_B4_Weights] = None, progress: bool = True,
+def efficientnet_b4(*, weights: EfficientNet_B4_Weights | None = None, progress: bool = True,
                     **kwargs: Any) -> EfficientNet:
     """EfficientNet-B4 (19.3M parameters)."""
     return _efficientnet_v1("b4", EfficientNet_B4_Weights.verify(weights), progress, kwargs)
 
 
 @register_model()
-def efficientnet_b5(*, weights: Optional[EfficientNet_B5_Weights] = None, progress: bool = True,
+def efficientnet_b5(*, weights: EfficientNet_B5_Weights | None = None, progress: bool = True,
                     **kwargs: Any) -> EfficientNet:
     """EfficientNet-B5 (30.4M parameters)."""
     return _efficientnet_v1("b5", EfficientNet_B5_Weights.verify(weights), progress, kwargs)
 
 
 @register_model()
-def efficientnet_b6(*, weights: Optional[EfficientNet_B6_Weights] = None, progress: bool = True,
+def efficientnet_b6(*, weights: EfficientNet_B6_Weights | None = None, progress: bool = True,
                     **kwargs: Any) -> EfficientNet:
     """EfficientNet-B6 (43.0M parameters)."""
     return _efficientnet_v1("b6", EfficientNet_B6_Weights.verify(weights), progress, kwargs)
 
 
 @register_model()
-def efficientnet_b7(*, weights: Optional[EfficientNet_B7_Weights] = None, progress: bool = True,
+def efficientnet_b7(*, weights: EfficientNet_B7_Weights | None = None, progress: bool = True,
                     **kwargs: Any) -> EfficientNet:
     """EfficientNet-B7 (66.3M parameters)."""
     return _efficientnet_v1("b7", EfficientNet_B7_Weights.verify(weights), progress, kwargs)
 
 
 @register_model()
-def efficientnet_v2_s(*, weights: Optional[EfficientNet_V2_S_Weights] = None,
+def efficientnet_v2_s(*, weights: EfficientNet_V2_S_Weights | None = None,
                       progress: bool = True, **kwargs: Any) -> EfficientNet:
     """EfficientNetV2-S (21.5M parameters)."""
     return _efficientnet_v2("s", EfficientNet_V2_S_Weights.verify(weights), progress, kwargs)
 
 
 @register_model()
-def efficientnet_v2_m(*, weights: Optional[EfficientNet_V2_M_Weights] = None,
+def efficientnet_v2_m(*, weights: EfficientNet_V2_M_Weights | None = None,
                       progress: bool = True, **kwargs: Any) -> EfficientNet:
     """EfficientNetV2-M (54.1M parameters)."""
     return _efficientnet_v2("m", EfficientNet_V2_M_Weights.verify(weights), progress, kwargs)
 
 
 @register_model()
-def efficientnet_v2_l(*, weights: Optional[EfficientNet_V2_L_Weights] = None,
+def efficientnet_v2_l(*, weights: EfficientNet_V2_L_Weights | None = None,
                       progress: bool = True, **kwargs: Any) -> EfficientNet:
     """EfficientNetV2-L (118.5M parameters)."""
     return _efficientnet_v2("l", EfficientNet_V2_L_Weights.verify(weights), progress, kwargs)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import warnings
 from collections import namedtuple
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import ember
 from ember import Tensor, nn
@@ -18,8 +19,8 @@ __all__ = ["GoogLeNet", "GoogLeNetOutputs", "_GoogLeNetOutputs", "GoogLeNet_Weig
            "googlenet"]
 
 GoogLeNetOutputs = namedtuple("GoogLeNetOutputs", ["logits", "aux_logits2", "aux_logits1"])
-GoogLeNetOutputs.__annotations__ = {"logits": Tensor, "aux_logits2": Optional[Tensor],
-                                    "aux_logits1": Optional[Tensor]}
+GoogLeNetOutputs.__annotations__ = {"logits": Tensor, "aux_logits2": Tensor | None,
+                                    "aux_logits1": Tensor | None}
 _GoogLeNetOutputs = GoogLeNetOutputs  # torchvision's legacy alias
 
 
@@ -48,7 +49,7 @@ class Inception(nn.Module):
 
     def __init__(self, in_channels: int, ch1x1: int, ch3x3red: int, ch3x3: int, ch5x5red: int,
                  ch5x5: int, pool_proj: int,
-                 conv_block: Optional[Callable[..., nn.Module]] = None) -> None:
+                 conv_block: Callable[..., nn.Module] | None = None) -> None:
         super().__init__()
         conv_block = conv_block or BasicConv2d
         self.branch1 = conv_block(in_channels, ch1x1, kernel_size=1)
@@ -70,7 +71,7 @@ class InceptionAux(nn.Module):
     """Auxiliary classifier attached to an intermediate stage (used in training only)."""
 
     def __init__(self, in_channels: int, num_classes: int,
-                 conv_block: Optional[Callable[..., nn.Module]] = None,
+                 conv_block: Callable[..., nn.Module] | None = None,
                  dropout: float = 0.7) -> None:
         super().__init__()
         conv_block = conv_block or BasicConv2d
@@ -102,8 +103,8 @@ class GoogLeNet(nn.Module):
     """
 
     def __init__(self, num_classes: int = 1000, aux_logits: bool = True,
-                 transform_input: bool = False, init_weights: Optional[bool] = None,
-                 blocks: Optional[list[Callable[..., nn.Module]]] = None, dropout: float = 0.2,
+                 transform_input: bool = False, init_weights: bool | None = None,
+                 blocks: list[Callable[..., nn.Module]] | None = None, dropout: float = 0.2,
                  dropout_aux: float = 0.7) -> None:
         super().__init__()
         blocks = blocks or [BasicConv2d, Inception, InceptionAux]
@@ -163,7 +164,7 @@ GoogLeNet_Weights = weights_enum("GoogLeNet_Weights", __name__)
 
 
 @register_model()
-def googlenet(*, weights: Optional[GoogLeNet_Weights] = None, progress: bool = True,
+def googlenet(*, weights: GoogLeNet_Weights | None = None, progress: bool = True,
               **kwargs: Any) -> GoogLeNet:
     """GoogLeNet (6.6M parameters without the auxiliary heads).
 
@@ -185,5 +186,5 @@ def googlenet(*, weights: Optional[GoogLeNet_Weights] = None, progress: bool = T
             model.aux2 = None
         else:
             warnings.warn("auxiliary heads in the pretrained googlenet model are NOT pretrained, "
-                          "so make sure to train them")
+                          "so make sure to train them", stacklevel=2)
     return model

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import ember
 from ember import Tensor, nn
@@ -18,7 +19,7 @@ __all__ = ["Inception3", "InceptionOutputs", "_InceptionOutputs", "Inception_V3_
            "inception_v3"]
 
 InceptionOutputs = namedtuple("InceptionOutputs", ["logits", "aux_logits"])
-InceptionOutputs.__annotations__ = {"logits": Tensor, "aux_logits": Optional[Tensor]}
+InceptionOutputs.__annotations__ = {"logits": Tensor, "aux_logits": Tensor | None}
 _InceptionOutputs = InceptionOutputs  # torchvision's legacy alias
 
 
@@ -34,7 +35,7 @@ class InceptionA(nn.Module):
     """35x35 block: 1x1, 5x5, double 3x3 and pooled branches."""
 
     def __init__(self, in_channels: int, pool_features: int,
-                 conv_block: Optional[Callable[..., nn.Module]] = None) -> None:
+                 conv_block: Callable[..., nn.Module] | None = None) -> None:
         super().__init__()
         conv = conv_block or BasicConv2d
         self.branch1x1 = conv(in_channels, 64, kernel_size=1)
@@ -55,7 +56,7 @@ class InceptionB(nn.Module):
     """Grid reduction 35x35 → 17x17."""
 
     def __init__(self, in_channels: int,
-                 conv_block: Optional[Callable[..., nn.Module]] = None) -> None:
+                 conv_block: Callable[..., nn.Module] | None = None) -> None:
         super().__init__()
         conv = conv_block or BasicConv2d
         self.branch3x3 = conv(in_channels, 384, kernel_size=3, stride=2)
@@ -73,7 +74,7 @@ class InceptionC(nn.Module):
     """17x17 block with factorized 7x7 convolutions (1x7 and 7x1)."""
 
     def __init__(self, in_channels: int, channels_7x7: int,
-                 conv_block: Optional[Callable[..., nn.Module]] = None) -> None:
+                 conv_block: Callable[..., nn.Module] | None = None) -> None:
         super().__init__()
         conv = conv_block or BasicConv2d
         c7 = channels_7x7
@@ -101,7 +102,7 @@ class InceptionD(nn.Module):
     """Grid reduction 17x17 → 8x8."""
 
     def __init__(self, in_channels: int,
-                 conv_block: Optional[Callable[..., nn.Module]] = None) -> None:
+                 conv_block: Callable[..., nn.Module] | None = None) -> None:
         super().__init__()
         conv = conv_block or BasicConv2d
         self.branch3x3_1 = conv(in_channels, 192, kernel_size=1)
@@ -124,7 +125,7 @@ class InceptionE(nn.Module):
     """8x8 block with expanded (1x3 and 3x1 side by side) branches."""
 
     def __init__(self, in_channels: int,
-                 conv_block: Optional[Callable[..., nn.Module]] = None) -> None:
+                 conv_block: Callable[..., nn.Module] | None = None) -> None:
         super().__init__()
         conv = conv_block or BasicConv2d
         self.branch1x1 = conv(in_channels, 320, kernel_size=1)
@@ -149,7 +150,7 @@ class InceptionAux(nn.Module):
     """Auxiliary classifier on the 17x17 grid (training only)."""
 
     def __init__(self, in_channels: int, num_classes: int,
-                 conv_block: Optional[Callable[..., nn.Module]] = None) -> None:
+                 conv_block: Callable[..., nn.Module] | None = None) -> None:
         super().__init__()
         conv = conv_block or BasicConv2d
         self.conv0 = conv(in_channels, 128, kernel_size=1)
@@ -181,8 +182,8 @@ class Inception3(nn.Module):
 
     def __init__(self, num_classes: int = 1000, aux_logits: bool = True,
                  transform_input: bool = False,
-                 inception_blocks: Optional[list[Callable[..., nn.Module]]] = None,
-                 init_weights: Optional[bool] = None, dropout: float = 0.5) -> None:
+                 inception_blocks: list[Callable[..., nn.Module]] | None = None,
+                 init_weights: bool | None = None, dropout: float = 0.5) -> None:
         super().__init__()
         inception_blocks = inception_blocks or [BasicConv2d, InceptionA, InceptionB, InceptionC,
                                                 InceptionD, InceptionE, InceptionAux]
@@ -243,7 +244,7 @@ Inception_V3_Weights = weights_enum("Inception_V3_Weights", __name__)
 
 
 @register_model()
-def inception_v3(*, weights: Optional[Inception_V3_Weights] = None, progress: bool = True,
+def inception_v3(*, weights: Inception_V3_Weights | None = None, progress: bool = True,
                  **kwargs: Any) -> Inception3:
     """Inception v3 (27.2M parameters with the auxiliary head); expects 299x299 inputs.
 

@@ -3,7 +3,7 @@ https://arxiv.org/abs/1807.11626)."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from ember import Tensor, nn
 
@@ -135,28 +135,28 @@ MNASNet1_3_Weights = weights_enum("MNASNet1_3_Weights", __name__)
 
 
 @register_model()
-def mnasnet0_5(*, weights: Optional[MNASNet0_5_Weights] = None, progress: bool = True,
+def mnasnet0_5(*, weights: MNASNet0_5_Weights | None = None, progress: bool = True,
                **kwargs: Any) -> MNASNet:
     """MNASNet with depth multiplier 0.5 (2.2M parameters)."""
     return _mnasnet(0.5, MNASNet0_5_Weights.verify(weights), progress, **kwargs)
 
 
 @register_model()
-def mnasnet0_75(*, weights: Optional[MNASNet0_75_Weights] = None, progress: bool = True,
+def mnasnet0_75(*, weights: MNASNet0_75_Weights | None = None, progress: bool = True,
                 **kwargs: Any) -> MNASNet:
     """MNASNet with depth multiplier 0.75 (3.2M parameters)."""
     return _mnasnet(0.75, MNASNet0_75_Weights.verify(weights), progress, **kwargs)
 
 
 @register_model()
-def mnasnet1_0(*, weights: Optional[MNASNet1_0_Weights] = None, progress: bool = True,
+def mnasnet1_0(*, weights: MNASNet1_0_Weights | None = None, progress: bool = True,
                **kwargs: Any) -> MNASNet:
     """MNASNet with depth multiplier 1.0 (4.4M parameters)."""
     return _mnasnet(1.0, MNASNet1_0_Weights.verify(weights), progress, **kwargs)
 
 
 @register_model()
-def mnasnet1_3(*, weights: Optional[MNASNet1_3_Weights] = None, progress: bool = True,
+def mnasnet1_3(*, weights: MNASNet1_3_Weights | None = None, progress: bool = True,
                **kwargs: Any) -> MNASNet:
     """MNASNet with depth multiplier 1.3 (6.3M parameters)."""
     return _mnasnet(1.3, MNASNet1_3_Weights.verify(weights), progress, **kwargs)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import ember
 from ember import Tensor, nn
@@ -20,7 +21,7 @@ class InvertedResidual(nn.Module):
     the widths match."""
 
     def __init__(self, inp: int, oup: int, stride: int, expand_ratio: int,
-                 norm_layer: Optional[Callable[..., nn.Module]] = None) -> None:
+                 norm_layer: Callable[..., nn.Module] | None = None) -> None:
         super().__init__()
         if stride not in (1, 2):
             raise ValueError(f"stride should be 1 or 2 instead of {stride}")
@@ -68,9 +69,9 @@ class MobileNetV2(nn.Module):
     """
 
     def __init__(self, num_classes: int = 1000, width_mult: float = 1.0,
-                 inverted_residual_setting: Optional[list[list[int]]] = None,
-                 round_nearest: int = 8, block: Optional[Callable[..., nn.Module]] = None,
-                 norm_layer: Optional[Callable[..., nn.Module]] = None,
+                 inverted_residual_setting: list[list[int]] | None = None,
+                 round_nearest: int = 8, block: Callable[..., nn.Module] | None = None,
+                 norm_layer: Callable[..., nn.Module] | None = None,
                  dropout: float = 0.2) -> None:
         super().__init__()
         block = block or InvertedResidual
@@ -120,7 +121,7 @@ MobileNet_V2_Weights = weights_enum("MobileNet_V2_Weights", __name__)
 
 
 @register_model()
-def mobilenet_v2(*, weights: Optional[MobileNet_V2_Weights] = None, progress: bool = True,
+def mobilenet_v2(*, weights: MobileNet_V2_Weights | None = None, progress: bool = True,
                  **kwargs: Any) -> MobileNetV2:
     """MobileNet V2 (3.5M parameters); ``kwargs`` go to :class:`MobileNetV2`."""
     weights = MobileNet_V2_Weights.verify(weights)

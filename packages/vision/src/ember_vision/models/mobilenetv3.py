@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, Callable, Optional, Sequence
+from typing import Any
 
 import ember
 from ember import Tensor, nn
@@ -91,8 +92,8 @@ class MobileNetV3(nn.Module):
     """
 
     def __init__(self, inverted_residual_setting: list[InvertedResidualConfig], last_channel: int,
-                 num_classes: int = 1000, block: Optional[Callable[..., nn.Module]] = None,
-                 norm_layer: Optional[Callable[..., nn.Module]] = None, dropout: float = 0.2,
+                 num_classes: int = 1000, block: Callable[..., nn.Module] | None = None,
+                 norm_layer: Callable[..., nn.Module] | None = None, dropout: float = 0.2,
                  **kwargs: Any) -> None:
         super().__init__()
         if not inverted_residual_setting:
@@ -172,7 +173,7 @@ MobileNet_V3_Small_Weights = weights_enum("MobileNet_V3_Small_Weights", __name__
 
 
 @register_model()
-def mobilenet_v3_large(*, weights: Optional[MobileNet_V3_Large_Weights] = None,
+def mobilenet_v3_large(*, weights: MobileNet_V3_Large_Weights | None = None,
                        progress: bool = True, **kwargs: Any) -> MobileNetV3:
     """MobileNet V3 Large (5.5M parameters)."""
     return _mobilenet_v3("mobilenet_v3_large", MobileNet_V3_Large_Weights.verify(weights),
@@ -180,7 +181,7 @@ def mobilenet_v3_large(*, weights: Optional[MobileNet_V3_Large_Weights] = None,
 
 
 @register_model()
-def mobilenet_v3_small(*, weights: Optional[MobileNet_V3_Small_Weights] = None,
+def mobilenet_v3_small(*, weights: MobileNet_V3_Small_Weights | None = None,
                        progress: bool = True, **kwargs: Any) -> MobileNetV3:
     """MobileNet V3 Small (2.5M parameters)."""
     return _mobilenet_v3("mobilenet_v3_small", MobileNet_V3_Small_Weights.verify(weights),

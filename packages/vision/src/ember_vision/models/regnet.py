@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable, Optional
+from typing import Any
 
 import ember
 from ember import Tensor, nn
@@ -42,7 +43,7 @@ class BottleneckTransform(nn.Sequential):
     def __init__(self, width_in: int, width_out: int, stride: int,
                  norm_layer: Callable[..., nn.Module], activation_layer: Callable[..., nn.Module],
                  group_width: int, bottleneck_multiplier: float,
-                 se_ratio: Optional[float]) -> None:
+                 se_ratio: float | None) -> None:
         layers: OrderedDict[str, nn.Module] = OrderedDict()
         w_b = int(round(width_out * bottleneck_multiplier))
         layers["a"] = Conv2dNormActivation(width_in, w_b, kernel_size=1, norm_layer=norm_layer,
@@ -65,7 +66,7 @@ class ResBottleneckBlock(nn.Module):
     def __init__(self, width_in: int, width_out: int, stride: int,
                  norm_layer: Callable[..., nn.Module], activation_layer: Callable[..., nn.Module],
                  group_width: int = 1, bottleneck_multiplier: float = 1.0,
-                 se_ratio: Optional[float] = None) -> None:
+                 se_ratio: float | None = None) -> None:
         super().__init__()
         self.proj = None
         if width_in != width_out or stride != 1:
@@ -87,7 +88,7 @@ class AnyStage(nn.Sequential):
                  block_constructor: Callable[..., nn.Module],
                  norm_layer: Callable[..., nn.Module], activation_layer: Callable[..., nn.Module],
                  group_width: int, bottleneck_multiplier: float,
-                 se_ratio: Optional[float] = None, stage_index: int = 0) -> None:
+                 se_ratio: float | None = None, stage_index: int = 0) -> None:
         super().__init__()
         for i in range(depth):
             self.add_module(f"block{stage_index}-{i}", block_constructor(
@@ -100,7 +101,7 @@ class BlockParams:
 
     def __init__(self, depths: list[int], widths: list[int], group_widths: list[int],
                  bottleneck_multipliers: list[float], strides: list[int],
-                 se_ratio: Optional[float] = None) -> None:
+                 se_ratio: float | None = None) -> None:
         self.depths = depths
         self.widths = widths
         self.group_widths = group_widths
@@ -110,8 +111,8 @@ class BlockParams:
 
     @classmethod
     def from_init_params(cls, depth: int, w_0: int, w_a: float, w_m: float, group_width: int,
-                         bottleneck_multiplier: float = 1.0, se_ratio: Optional[float] = None,
-                         **kwargs: Any) -> "BlockParams":
+                         bottleneck_multiplier: float = 1.0, se_ratio: float | None = None,
+                         **kwargs: Any) -> BlockParams:
         """The paper's quantized linear widths: block ``j`` has width ``w_0 + w_a * j`` snapped
         to ``w_0 * w_m ** k`` (k an integer) and to a multiple of 8; equal widths form a stage.
 
@@ -167,10 +168,10 @@ class RegNet(nn.Module):
     """
 
     def __init__(self, block_params: BlockParams, num_classes: int = 1000, stem_width: int = 32,
-                 stem_type: Optional[Callable[..., nn.Module]] = None,
-                 block_type: Optional[Callable[..., nn.Module]] = None,
-                 norm_layer: Optional[Callable[..., nn.Module]] = None,
-                 activation: Optional[Callable[..., nn.Module]] = None) -> None:
+                 stem_type: Callable[..., nn.Module] | None = None,
+                 block_type: Callable[..., nn.Module] | None = None,
+                 norm_layer: Callable[..., nn.Module] | None = None,
+                 activation: Callable[..., nn.Module] | None = None) -> None:
         super().__init__()
         stem_type = stem_type or SimpleStemIN
         norm_layer = norm_layer or nn.BatchNorm2d
@@ -205,7 +206,7 @@ class RegNet(nn.Module):
 
 
 def _regnet(weights, progress: bool, depth: int, w_0: int, w_a: float, w_m: float,
-            group_width: int, se_ratio: Optional[float], kwargs: dict[str, Any]) -> RegNet:
+            group_width: int, se_ratio: float | None, kwargs: dict[str, Any]) -> RegNet:
     params = BlockParams.from_init_params(depth=depth, w_0=w_0, w_a=w_a, w_m=w_m,
                                           group_width=group_width, se_ratio=se_ratio, **kwargs)
     for key in ("bottleneck_multiplier",):  # consumed by BlockParams, not RegNet
@@ -235,7 +236,7 @@ RegNet_X_32GF_Weights = weights_enum("RegNet_X_32GF_Weights", __name__)
 
 
 @register_model()
-def regnet_y_400mf(*, weights: Optional[RegNet_Y_400MF_Weights] = None, progress: bool = True,
+def regnet_y_400mf(*, weights: RegNet_Y_400MF_Weights | None = None, progress: bool = True,
                    **kwargs: Any) -> RegNet:
     """RegNetY-400MF (4.3M parameters)."""
     return _regnet(RegNet_Y_400MF_Weights.verify(weights), progress, 16, 48, 27.89, 2.09, 8,
@@ -243,7 +244,7 @@ def regnet_y_400mf(*, weights: Optional[RegNet_Y_400MF_Weights] = None, progress
 
 
 @register_model()
-def regnet_y_800mf(*, weights: Optional[RegNet_Y_800MF_Weights] = None, progress: bool = True,
+def regnet_y_800mf(*, weights: RegNet_Y_800MF_Weights | None = None, progress: bool = True,
                    **kwargs: Any) -> RegNet:
     """RegNetY-800MF (6.4M parameters)."""
     return _regnet(RegNet_Y_800MF_Weights.verify(weights), progress, 14, 56, 38.84, 2.4, 16,
@@ -251,7 +252,7 @@ def regnet_y_800mf(*, weights: Optional[RegNet_Y_800MF_Weights] = None, progress
 
 
 @register_model()
-def regnet_y_1_6gf(*, weights: Optional[RegNet_Y_1_6GF_Weights] = None, progress: bool = True,
+def regnet_y_1_6gf(*, weights: RegNet_Y_1_6GF_Weights | None = None, progress: bool = True,
                    **kwargs: Any) -> RegNet:
     """RegNetY-1.6GF (11.2M parameters)."""
     return _regnet(RegNet_Y_1_6GF_Weights.verify(weights), progress, 27, 48, 20.71, 2.65, 24,
@@ -259,7 +260,7 @@ def regnet_y_1_6gf(*, weights: Optional[RegNet_Y_1_6GF_Weights] = None, progress
 
 
 @register_model()
-def regnet_y_3_2gf(*, weights: Optional[RegNet_Y_3_2GF_Weights] = None, progress: bool = True,
+def regnet_y_3_2gf(*, weights: RegNet_Y_3_2GF_Weights | None = None, progress: bool = True,
                    **kwargs: Any) -> RegNet:
     """RegNetY-3.2GF (19.4M parameters)."""
     return _regnet(RegNet_Y_3_2GF_Weights.verify(weights), progress, 21, 80, 42.63, 2.66, 24,
@@ -267,7 +268,7 @@ def regnet_y_3_2gf(*, weights: Optional[RegNet_Y_3_2GF_Weights] = None, progress
 
 
 @register_model()
-def regnet_y_8gf(*, weights: Optional[RegNet_Y_8GF_Weights] = None, progress: bool = True,
+def regnet_y_8gf(*, weights: RegNet_Y_8GF_Weights | None = None, progress: bool = True,
                  **kwargs: Any) -> RegNet:
     """RegNetY-8GF (39.4M parameters)."""
     return _regnet(RegNet_Y_8GF_Weights.verify(weights), progress, 17, 192, 76.82, 2.19, 56,
@@ -275,7 +276,7 @@ def regnet_y_8gf(*, weights: Optional[RegNet_Y_8GF_Weights] = None, progress: bo
 
 
 @register_model()
-def regnet_y_16gf(*, weights: Optional[RegNet_Y_16GF_Weights] = None, progress: bool = True,
+def regnet_y_16gf(*, weights: RegNet_Y_16GF_Weights | None = None, progress: bool = True,
                   **kwargs: Any) -> RegNet:
     """RegNetY-16GF (83.6M parameters)."""
     return _regnet(RegNet_Y_16GF_Weights.verify(weights), progress, 18, 200, 106.23, 2.48, 112,
@@ -283,7 +284,7 @@ def regnet_y_16gf(*, weights: Optional[RegNet_Y_16GF_Weights] = None, progress: 
 
 
 @register_model()
-def regnet_y_32gf(*, weights: Optional[RegNet_Y_32GF_Weights] = None, progress: bool = True,
+def regnet_y_32gf(*, weights: RegNet_Y_32GF_Weights | None = None, progress: bool = True,
                   **kwargs: Any) -> RegNet:
     """RegNetY-32GF (145.0M parameters)."""
     return _regnet(RegNet_Y_32GF_Weights.verify(weights), progress, 20, 232, 115.89, 2.53, 232,
@@ -291,7 +292,7 @@ def regnet_y_32gf(*, weights: Optional[RegNet_Y_32GF_Weights] = None, progress: 
 
 
 @register_model()
-def regnet_y_128gf(*, weights: Optional[RegNet_Y_128GF_Weights] = None, progress: bool = True,
+def regnet_y_128gf(*, weights: RegNet_Y_128GF_Weights | None = None, progress: bool = True,
                    **kwargs: Any) -> RegNet:
     """RegNetY-128GF (644.8M parameters)."""
     return _regnet(RegNet_Y_128GF_Weights.verify(weights), progress, 27, 456, 160.83, 2.52, 264,
@@ -299,7 +300,7 @@ def regnet_y_128gf(*, weights: Optional[RegNet_Y_128GF_Weights] = None, progress
 
 
 @register_model()
-def regnet_x_400mf(*, weights: Optional[RegNet_X_400MF_Weights] = None, progress: bool = True,
+def regnet_x_400mf(*, weights: RegNet_X_400MF_Weights | None = None, progress: bool = True,
                    **kwargs: Any) -> RegNet:
     """RegNetX-400MF (5.5M parameters)."""
     return _regnet(RegNet_X_400MF_Weights.verify(weights), progress, 22, 24, 24.48, 2.54, 16,
@@ -307,7 +308,7 @@ def regnet_x_400mf(*, weights: Optional[RegNet_X_400MF_Weights] = None, progress
 
 
 @register_model()
-def regnet_x_800mf(*, weights: Optional[RegNet_X_800MF_Weights] = None, progress: bool = True,
+def regnet_x_800mf(*, weights: RegNet_X_800MF_Weights | None = None, progress: bool = True,
                    **kwargs: Any) -> RegNet:
     """RegNetX-800MF (7.3M parameters)."""
     return _regnet(RegNet_X_800MF_Weights.verify(weights), progress, 16, 56, 35.73, 2.28, 16,
@@ -315,7 +316,7 @@ def regnet_x_800mf(*, weights: Optional[RegNet_X_800MF_Weights] = None, progress
 
 
 @register_model()
-def regnet_x_1_6gf(*, weights: Optional[RegNet_X_1_6GF_Weights] = None, progress: bool = True,
+def regnet_x_1_6gf(*, weights: RegNet_X_1_6GF_Weights | None = None, progress: bool = True,
                    **kwargs: Any) -> RegNet:
     """RegNetX-1.6GF (9.2M parameters)."""
     return _regnet(RegNet_X_1_6GF_Weights.verify(weights), progress, 18, 80, 34.01, 2.25, 24,
@@ -323,7 +324,7 @@ def regnet_x_1_6gf(*, weights: Optional[RegNet_X_1_6GF_Weights] = None, progress
 
 
 @register_model()
-def regnet_x_3_2gf(*, weights: Optional[RegNet_X_3_2GF_Weights] = None, progress: bool = True,
+def regnet_x_3_2gf(*, weights: RegNet_X_3_2GF_Weights | None = None, progress: bool = True,
                    **kwargs: Any) -> RegNet:
     """RegNetX-3.2GF (15.3M parameters)."""
     return _regnet(RegNet_X_3_2GF_Weights.verify(weights), progress, 25, 88, 26.31, 2.25, 48,
@@ -331,7 +332,7 @@ def regnet_x_3_2gf(*, weights: Optional[RegNet_X_3_2GF_Weights] = None, progress
 
 
 @register_model()
-def regnet_x_8gf(*, weights: Optional[RegNet_X_8GF_Weights] = None, progress: bool = True,
+def regnet_x_8gf(*, weights: RegNet_X_8GF_Weights | None = None, progress: bool = True,
                  **kwargs: Any) -> RegNet:
     """RegNetX-8GF (39.6M parameters)."""
     return _regnet(RegNet_X_8GF_Weights.verify(weights), progress, 23, 80, 49.56, 2.88, 120,
@@ -339,7 +340,7 @@ def regnet_x_8gf(*, weights: Optional[RegNet_X_8GF_Weights] = None, progress: bo
 
 
 @register_model()
-def regnet_x_16gf(*, weights: Optional[RegNet_X_16GF_Weights] = None, progress: bool = True,
+def regnet_x_16gf(*, weights: RegNet_X_16GF_Weights | None = None, progress: bool = True,
                   **kwargs: Any) -> RegNet:
     """RegNetX-16GF (54.3M parameters)."""
     return _regnet(RegNet_X_16GF_Weights.verify(weights), progress, 22, 216, 55.59, 2.1, 128,
@@ -347,7 +348,7 @@ def regnet_x_16gf(*, weights: Optional[RegNet_X_16GF_Weights] = None, progress: 
 
 
 @register_model()
-def regnet_x_32gf(*, weights: Optional[RegNet_X_32GF_Weights] = None, progress: bool = True,
+def regnet_x_32gf(*, weights: RegNet_X_32GF_Weights | None = None, progress: bool = True,
                   **kwargs: Any) -> RegNet:
     """RegNetX-32GF (107.8M parameters)."""
     return _regnet(RegNet_X_32GF_Weights.verify(weights), progress, 23, 320, 69.86, 2.0, 168,

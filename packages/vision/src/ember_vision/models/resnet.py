@@ -6,7 +6,8 @@ ResNeXt: https://arxiv.org/abs/1611.05431; Wide ResNet: https://arxiv.org/abs/16
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Union
+from collections.abc import Callable
+from typing import Any
 
 import ember
 from ember import Tensor, nn
@@ -41,8 +42,8 @@ class BasicBlock(nn.Module):
     expansion: int = 1
 
     def __init__(self, inplanes: int, planes: int, stride: int = 1,
-                 downsample: Optional[nn.Module] = None, groups: int = 1, base_width: int = 64,
-                 dilation: int = 1, norm_layer: Optional[Callable[..., nn.Module]] = None) -> None:
+                 downsample: nn.Module | None = None, groups: int = 1, base_width: int = 64,
+                 dilation: int = 1, norm_layer: Callable[..., nn.Module] | None = None) -> None:
         super().__init__()
         norm_layer = norm_layer or nn.BatchNorm2d
         if groups != 1 or base_width != 64:
@@ -71,8 +72,8 @@ class Bottleneck(nn.Module):
     expansion: int = 4
 
     def __init__(self, inplanes: int, planes: int, stride: int = 1,
-                 downsample: Optional[nn.Module] = None, groups: int = 1, base_width: int = 64,
-                 dilation: int = 1, norm_layer: Optional[Callable[..., nn.Module]] = None) -> None:
+                 downsample: nn.Module | None = None, groups: int = 1, base_width: int = 64,
+                 dilation: int = 1, norm_layer: Callable[..., nn.Module] | None = None) -> None:
         super().__init__()
         norm_layer = norm_layer or nn.BatchNorm2d
         width = int(planes * (base_width / 64.0)) * groups
@@ -117,11 +118,11 @@ class ResNet(nn.Module):
         ember.Size([1, 1000])
     """
 
-    def __init__(self, block: type[Union[BasicBlock, Bottleneck]], layers: list[int],
+    def __init__(self, block: type[BasicBlock | Bottleneck], layers: list[int],
                  num_classes: int = 1000, zero_init_residual: bool = False, groups: int = 1,
                  width_per_group: int = 64,
-                 replace_stride_with_dilation: Optional[list[bool]] = None,
-                 norm_layer: Optional[Callable[..., nn.Module]] = None) -> None:
+                 replace_stride_with_dilation: list[bool] | None = None,
+                 norm_layer: Callable[..., nn.Module] | None = None) -> None:
         super().__init__()
         self._norm_layer = norm_layer or nn.BatchNorm2d
         self.inplanes = 64
@@ -211,28 +212,28 @@ Wide_ResNet101_2_Weights = weights_enum("Wide_ResNet101_2_Weights", __name__)
 
 
 @register_model()
-def resnet18(*, weights: Optional[ResNet18_Weights] = None, progress: bool = True,
+def resnet18(*, weights: ResNet18_Weights | None = None, progress: bool = True,
              **kwargs: Any) -> ResNet:
     """ResNet-18 (11.7M parameters)."""
     return _resnet(BasicBlock, [2, 2, 2, 2], ResNet18_Weights.verify(weights), progress, **kwargs)
 
 
 @register_model()
-def resnet34(*, weights: Optional[ResNet34_Weights] = None, progress: bool = True,
+def resnet34(*, weights: ResNet34_Weights | None = None, progress: bool = True,
              **kwargs: Any) -> ResNet:
     """ResNet-34 (21.8M parameters)."""
     return _resnet(BasicBlock, [3, 4, 6, 3], ResNet34_Weights.verify(weights), progress, **kwargs)
 
 
 @register_model()
-def resnet50(*, weights: Optional[ResNet50_Weights] = None, progress: bool = True,
+def resnet50(*, weights: ResNet50_Weights | None = None, progress: bool = True,
              **kwargs: Any) -> ResNet:
     """ResNet-50 (25.6M parameters)."""
     return _resnet(Bottleneck, [3, 4, 6, 3], ResNet50_Weights.verify(weights), progress, **kwargs)
 
 
 @register_model()
-def resnet101(*, weights: Optional[ResNet101_Weights] = None, progress: bool = True,
+def resnet101(*, weights: ResNet101_Weights | None = None, progress: bool = True,
               **kwargs: Any) -> ResNet:
     """ResNet-101 (44.5M parameters)."""
     return _resnet(Bottleneck, [3, 4, 23, 3], ResNet101_Weights.verify(weights), progress,
@@ -240,7 +241,7 @@ def resnet101(*, weights: Optional[ResNet101_Weights] = None, progress: bool = T
 
 
 @register_model()
-def resnet152(*, weights: Optional[ResNet152_Weights] = None, progress: bool = True,
+def resnet152(*, weights: ResNet152_Weights | None = None, progress: bool = True,
               **kwargs: Any) -> ResNet:
     """ResNet-152 (60.2M parameters)."""
     return _resnet(Bottleneck, [3, 8, 36, 3], ResNet152_Weights.verify(weights), progress,
@@ -254,7 +255,7 @@ def _grouped(kwargs: dict[str, Any], groups: int, width_per_group: int) -> dict[
 
 
 @register_model()
-def resnext50_32x4d(*, weights: Optional[ResNeXt50_32X4D_Weights] = None, progress: bool = True,
+def resnext50_32x4d(*, weights: ResNeXt50_32X4D_Weights | None = None, progress: bool = True,
                     **kwargs: Any) -> ResNet:
     """ResNeXt-50 32x4d (25.0M parameters)."""
     return _resnet(Bottleneck, [3, 4, 6, 3], ResNeXt50_32X4D_Weights.verify(weights), progress,
@@ -262,7 +263,7 @@ def resnext50_32x4d(*, weights: Optional[ResNeXt50_32X4D_Weights] = None, progre
 
 
 @register_model()
-def resnext101_32x8d(*, weights: Optional[ResNeXt101_32X8D_Weights] = None,
+def resnext101_32x8d(*, weights: ResNeXt101_32X8D_Weights | None = None,
                      progress: bool = True, **kwargs: Any) -> ResNet:
     """ResNeXt-101 32x8d (88.8M parameters)."""
     return _resnet(Bottleneck, [3, 4, 23, 3], ResNeXt101_32X8D_Weights.verify(weights), progress,
@@ -270,7 +271,7 @@ def resnext101_32x8d(*, weights: Optional[ResNeXt101_32X8D_Weights] = None,
 
 
 @register_model()
-def resnext101_64x4d(*, weights: Optional[ResNeXt101_64X4D_Weights] = None,
+def resnext101_64x4d(*, weights: ResNeXt101_64X4D_Weights | None = None,
                      progress: bool = True, **kwargs: Any) -> ResNet:
     """ResNeXt-101 64x4d (83.5M parameters)."""
     return _resnet(Bottleneck, [3, 4, 23, 3], ResNeXt101_64X4D_Weights.verify(weights), progress,
@@ -278,7 +279,7 @@ def resnext101_64x4d(*, weights: Optional[ResNeXt101_64X4D_Weights] = None,
 
 
 @register_model()
-def wide_resnet50_2(*, weights: Optional[Wide_ResNet50_2_Weights] = None, progress: bool = True,
+def wide_resnet50_2(*, weights: Wide_ResNet50_2_Weights | None = None, progress: bool = True,
                     **kwargs: Any) -> ResNet:
     """Wide ResNet-50-2: the bottleneck is twice as wide (68.9M parameters)."""
     _ovewrite_named_param(kwargs, "width_per_group", 64 * 2)
@@ -287,7 +288,7 @@ def wide_resnet50_2(*, weights: Optional[Wide_ResNet50_2_Weights] = None, progre
 
 
 @register_model()
-def wide_resnet101_2(*, weights: Optional[Wide_ResNet101_2_Weights] = None,
+def wide_resnet101_2(*, weights: Wide_ResNet101_2_Weights | None = None,
                      progress: bool = True, **kwargs: Any) -> ResNet:
     """Wide ResNet-101-2 (126.9M parameters)."""
     _ovewrite_named_param(kwargs, "width_per_group", 64 * 2)

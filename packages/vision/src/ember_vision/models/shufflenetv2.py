@@ -3,7 +3,8 @@ https://arxiv.org/abs/1807.11164)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import ember
 from ember import Tensor, nn
@@ -122,7 +123,7 @@ ShuffleNet_V2_X2_0_Weights = weights_enum("ShuffleNet_V2_X2_0_Weights", __name__
 
 
 @register_model()
-def shufflenet_v2_x0_5(*, weights: Optional[ShuffleNet_V2_X0_5_Weights] = None,
+def shufflenet_v2_x0_5(*, weights: ShuffleNet_V2_X0_5_Weights | None = None,
                        progress: bool = True, **kwargs: Any) -> ShuffleNetV2:
     """ShuffleNet V2 0.5x (1.4M parameters)."""
     return _shufflenetv2(ShuffleNet_V2_X0_5_Weights.verify(weights), progress, [4, 8, 4],
@@ -130,7 +131,7 @@ def shufflenet_v2_x0_5(*, weights: Optional[ShuffleNet_V2_X0_5_Weights] = None,
 
 
 @register_model()
-def shufflenet_v2_x1_0(*, weights: Optional[ShuffleNet_V2_X1_0_Weights] = None,
+def shufflenet_v2_x1_0(*, weights: ShuffleNet_V2_X1_0_Weights | None = None,
                        progress: bool = True, **kwargs: Any) -> ShuffleNetV2:
     """ShuffleNet V2 1.0x (2.3M parameters)."""
     return _shufflenetv2(ShuffleNet_V2_X1_0_Weights.verify(weights), progress, [4, 8, 4],
@@ -138,7 +139,7 @@ def shufflenet_v2_x1_0(*, weights: Optional[ShuffleNet_V2_X1_0_Weights] = None,
 
 
 @register_model()
-def shufflenet_v2_x1_5(*, weights: Optional[ShuffleNet_V2_X1_5_Weights] = None,
+def shufflenet_v2_x1_5(*, weights: ShuffleNet_V2_X1_5_Weights | None = None,
                        progress: bool = True, **kwargs: Any) -> ShuffleNetV2:
     """ShuffleNet V2 1.5x (3.5M parameters)."""
     return _shufflenetv2(ShuffleNet_V2_X1_5_Weights.verify(weights), progress, [4, 8, 4],
@@ -146,7 +147,7 @@ def shufflenet_v2_x1_5(*, weights: Optional[ShuffleNet_V2_X1_5_Weights] = None,
 
 
 @register_model()
-def shufflenet_v2_x2_0(*, weights: Optional[ShuffleNet_V2_X2_0_Weights] = None,
+def shufflenet_v2_x2_0(*, weights: ShuffleNet_V2_X2_0_Weights | None = None,
                        progress: bool = True, **kwargs: Any) -> ShuffleNetV2:
     """ShuffleNet V2 2.0x (7.4M parameters)."""
     return _shufflenetv2(ShuffleNet_V2_X2_0_Weights.verify(weights), progress, [4, 8, 4],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import ember
 from ember import Tensor, nn
@@ -96,14 +96,14 @@ SqueezeNet1_1_Weights = weights_enum("SqueezeNet1_1_Weights", __name__)
 
 
 @register_model()
-def squeezenet1_0(*, weights: Optional[SqueezeNet1_0_Weights] = None, progress: bool = True,
+def squeezenet1_0(*, weights: SqueezeNet1_0_Weights | None = None, progress: bool = True,
                   **kwargs: Any) -> SqueezeNet:
     """SqueezeNet 1.0 (1.2M parameters)."""
     return _squeezenet("1_0", SqueezeNet1_0_Weights.verify(weights), progress, **kwargs)
 
 
 @register_model()
-def squeezenet1_1(*, weights: Optional[SqueezeNet1_1_Weights] = None, progress: bool = True,
+def squeezenet1_1(*, weights: SqueezeNet1_1_Weights | None = None, progress: bool = True,
                   **kwargs: Any) -> SqueezeNet:
     """SqueezeNet 1.1 (1.2M parameters, 2.4x less computation than 1.0)."""
     return _squeezenet("1_1", SqueezeNet1_1_Weights.verify(weights), progress, **kwargs)

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable, Optional
+from typing import Any
 
 import ember
 from ember import Tensor, nn
@@ -90,9 +91,9 @@ def shifted_window_attention(input: Tensor, qkv_weight: Tensor, proj_weight: Ten
                              relative_position_bias: Tensor, window_size: list[int],
                              num_heads: int, shift_size: list[int],
                              attention_dropout: float = 0.0, dropout: float = 0.0,
-                             qkv_bias: Optional[Tensor] = None,
-                             proj_bias: Optional[Tensor] = None,
-                             logit_scale: Optional[Tensor] = None,
+                             qkv_bias: Tensor | None = None,
+                             proj_bias: Tensor | None = None,
+                             logit_scale: Tensor | None = None,
                              training: bool = True) -> Tensor:
     """Multi-head self-attention inside (optionally cyclically shifted) windows, with a
     relative position bias; ``logit_scale`` switches to Swin V2's scaled cosine attention.
@@ -309,8 +310,8 @@ class SwinTransformer(nn.Module):
                  num_heads: list[int], window_size: list[int], mlp_ratio: float = 4.0,
                  dropout: float = 0.0, attention_dropout: float = 0.0,
                  stochastic_depth_prob: float = 0.1, num_classes: int = 1000,
-                 norm_layer: Optional[Callable[..., nn.Module]] = None,
-                 block: Optional[Callable[..., nn.Module]] = None,
+                 norm_layer: Callable[..., nn.Module] | None = None,
+                 block: Callable[..., nn.Module] | None = None,
                  downsample_layer: Callable[..., nn.Module] = PatchMerging):
         super().__init__()
         self.num_classes = num_classes
@@ -377,7 +378,7 @@ Swin_V2_B_Weights = weights_enum("Swin_V2_B_Weights", __name__)
 
 
 @register_model()
-def swin_t(*, weights: Optional[Swin_T_Weights] = None, progress: bool = True,
+def swin_t(*, weights: Swin_T_Weights | None = None, progress: bool = True,
            **kwargs: Any) -> SwinTransformer:
     """Swin-T (28.3M parameters)."""
     return _swin_transformer(96, [2, 2, 6, 2], [3, 6, 12, 24], 7, 0.2, False,
@@ -385,7 +386,7 @@ def swin_t(*, weights: Optional[Swin_T_Weights] = None, progress: bool = True,
 
 
 @register_model()
-def swin_s(*, weights: Optional[Swin_S_Weights] = None, progress: bool = True,
+def swin_s(*, weights: Swin_S_Weights | None = None, progress: bool = True,
            **kwargs: Any) -> SwinTransformer:
     """Swin-S (49.6M parameters)."""
     return _swin_transformer(96, [2, 2, 18, 2], [3, 6, 12, 24], 7, 0.3, False,
@@ -393,7 +394,7 @@ def swin_s(*, weights: Optional[Swin_S_Weights] = None, progress: bool = True,
 
 
 @register_model()
-def swin_b(*, weights: Optional[Swin_B_Weights] = None, progress: bool = True,
+def swin_b(*, weights: Swin_B_Weights | None = None, progress: bool = True,
            **kwargs: Any) -> SwinTransformer:
     """Swin-B (87.8M parameters)."""
     return _swin_transformer(128, [2, 2, 18, 2], [4, 8, 16, 32], 7, 0.5, False,
@@ -401,7 +402,7 @@ def swin_b(*, weights: Optional[Swin_B_Weights] = None, progress: bool = True,
 
 
 @register_model()
-def swin_v2_t(*, weights: Optional[Swin_V2_T_Weights] = None, progress: bool = True,
+def swin_v2_t(*, weights: Swin_V2_T_Weights | None = None, progress: bool = True,
               **kwargs: Any) -> SwinTransformer:
     """Swin-V2-T (28.4M parameters)."""
     return _swin_transformer(96, [2, 2, 6, 2], [3, 6, 12, 24], 8, 0.2, True,
@@ -409,7 +410,7 @@ def swin_v2_t(*, weights: Optional[Swin_V2_T_Weights] = None, progress: bool = T
 
 
 @register_model()
-def swin_v2_s(*, weights: Optional[Swin_V2_S_Weights] = None, progress: bool = True,
+def swin_v2_s(*, weights: Swin_V2_S_Weights | None = None, progress: bool = True,
               **kwargs: Any) -> SwinTransformer:
     """Swin-V2-S (49.7M parameters)."""
     return _swin_transformer(96, [2, 2, 18, 2], [3, 6, 12, 24], 8, 0.3, True,
@@ -417,7 +418,7 @@ def swin_v2_s(*, weights: Optional[Swin_V2_S_Weights] = None, progress: bool = T
 
 
 @register_model()
-def swin_v2_b(*, weights: Optional[Swin_V2_B_Weights] = None, progress: bool = True,
+def swin_v2_b(*, weights: Swin_V2_B_Weights | None = None, progress: bool = True,
               **kwargs: Any) -> SwinTransformer:
     """Swin-V2-B (87.9M parameters)."""
     return _swin_transformer(128, [2, 2, 18, 2], [4, 8, 16, 32], 8, 0.5, True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any
 
 import ember
 from ember import Tensor, nn
@@ -60,7 +60,7 @@ class VGG(nn.Module):
         return self.classifier(x)
 
 
-def make_layers(cfg: list[Union[str, int]], batch_norm: bool = False) -> nn.Sequential:
+def make_layers(cfg: list[str | int], batch_norm: bool = False) -> nn.Sequential:
     """Convolutions (3x3, padding 1) of the listed widths; ``"M"`` is a 2x2 max-pool."""
     layers: list[nn.Module] = []
     in_channels = 3
@@ -77,7 +77,7 @@ def make_layers(cfg: list[Union[str, int]], batch_norm: bool = False) -> nn.Sequ
 
 
 # The paper's configurations: A = VGG-11, B = VGG-13, D = VGG-16, E = VGG-19.
-cfgs: dict[str, list[Union[str, int]]] = {
+cfgs: dict[str, list[str | int]] = {
     "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     "D": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
@@ -107,52 +107,52 @@ VGG19_BN_Weights = weights_enum("VGG19_BN_Weights", __name__)
 
 
 @register_model()
-def vgg11(*, weights: Optional[VGG11_Weights] = None, progress: bool = True, **kwargs) -> VGG:
+def vgg11(*, weights: VGG11_Weights | None = None, progress: bool = True, **kwargs) -> VGG:
     """VGG-11 (132.9M parameters)."""
     return _vgg("A", False, VGG11_Weights.verify(weights), progress, **kwargs)
 
 
 @register_model()
-def vgg11_bn(*, weights: Optional[VGG11_BN_Weights] = None, progress: bool = True,
+def vgg11_bn(*, weights: VGG11_BN_Weights | None = None, progress: bool = True,
              **kwargs) -> VGG:
     """VGG-11 with BatchNorm (132.9M parameters)."""
     return _vgg("A", True, VGG11_BN_Weights.verify(weights), progress, **kwargs)
 
 
 @register_model()
-def vgg13(*, weights: Optional[VGG13_Weights] = None, progress: bool = True, **kwargs) -> VGG:
+def vgg13(*, weights: VGG13_Weights | None = None, progress: bool = True, **kwargs) -> VGG:
     """VGG-13 (133.0M parameters)."""
     return _vgg("B", False, VGG13_Weights.verify(weights), progress, **kwargs)
 
 
 @register_model()
-def vgg13_bn(*, weights: Optional[VGG13_BN_Weights] = None, progress: bool = True,
+def vgg13_bn(*, weights: VGG13_BN_Weights | None = None, progress: bool = True,
              **kwargs) -> VGG:
     """VGG-13 with BatchNorm (133.1M parameters)."""
     return _vgg("B", True, VGG13_BN_Weights.verify(weights), progress, **kwargs)
 
 
 @register_model()
-def vgg16(*, weights: Optional[VGG16_Weights] = None, progress: bool = True, **kwargs) -> VGG:
+def vgg16(*, weights: VGG16_Weights | None = None, progress: bool = True, **kwargs) -> VGG:
     """VGG-16 (138.4M parameters)."""
     return _vgg("D", False, VGG16_Weights.verify(weights), progress, **kwargs)
 
 
 @register_model()
-def vgg16_bn(*, weights: Optional[VGG16_BN_Weights] = None, progress: bool = True,
+def vgg16_bn(*, weights: VGG16_BN_Weights | None = None, progress: bool = True,
              **kwargs) -> VGG:
     """VGG-16 with BatchNorm (138.4M parameters)."""
     return _vgg("D", True, VGG16_BN_Weights.verify(weights), progress, **kwargs)
 
 
 @register_model()
-def vgg19(*, weights: Optional[VGG19_Weights] = None, progress: bool = True, **kwargs) -> VGG:
+def vgg19(*, weights: VGG19_Weights | None = None, progress: bool = True, **kwargs) -> VGG:
     """VGG-19 (143.7M parameters)."""
     return _vgg("E", False, VGG19_Weights.verify(weights), progress, **kwargs)
 
 
 @register_model()
-def vgg19_bn(*, weights: Optional[VGG19_BN_Weights] = None, progress: bool = True,
+def vgg19_bn(*, weights: VGG19_BN_Weights | None = None, progress: bool = True,
              **kwargs) -> VGG:
     """VGG-19 with BatchNorm (143.7M parameters)."""
     return _vgg("E", True, VGG19_BN_Weights.verify(weights), progress, **kwargs)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable, NamedTuple, Optional
+from typing import Any, NamedTuple
 
 import ember
 from ember import Tensor, nn
@@ -45,16 +46,14 @@ class MLPBlock(MLP):
                 if m.bias is not None:
                     nn.init.normal_(m.bias, std=1e-6)
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs):
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # checkpoints of torchvision < 0.12 named the two layers linear_1 / linear_2
         for i in range(2):
             for kind in ("weight", "bias"):
                 old_key = f"{prefix}linear_{i + 1}.{kind}"
                 if old_key in state_dict:
                     state_dict[f"{prefix}{3 * i}.{kind}"] = state_dict.pop(old_key)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
-                                      unexpected_keys, error_msgs)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
 
 class EncoderBlock(nn.Module):
@@ -125,9 +124,9 @@ class VisionTransformer(nn.Module):
     def __init__(self, image_size: int, patch_size: int, num_layers: int, num_heads: int,
                  hidden_dim: int, mlp_dim: int, dropout: float = 0.0,
                  attention_dropout: float = 0.0, num_classes: int = 1000,
-                 representation_size: Optional[int] = None,
+                 representation_size: int | None = None,
                  norm_layer: Callable[..., nn.Module] = partial(nn.LayerNorm, eps=1e-6),
-                 conv_stem_configs: Optional[list[ConvStemConfig]] = None):
+                 conv_stem_configs: list[ConvStemConfig] | None = None):
         super().__init__()
         if image_size % patch_size != 0:
             raise ValueError(f"Input shape indivisible by patch size! ({image_size} % "
@@ -225,7 +224,7 @@ ViT_H_14_Weights = weights_enum("ViT_H_14_Weights", __name__)
 
 
 @register_model()
-def vit_b_16(*, weights: Optional[ViT_B_16_Weights] = None, progress: bool = True,
+def vit_b_16(*, weights: ViT_B_16_Weights | None = None, progress: bool = True,
              **kwargs: Any) -> VisionTransformer:
     """ViT-B/16 (86.6M parameters at 224x224)."""
     return _vision_transformer(16, 12, 12, 768, 3072, ViT_B_16_Weights.verify(weights),
@@ -233,7 +232,7 @@ def vit_b_16(*, weights: Optional[ViT_B_16_Weights] = None, progress: bool = Tru
 
 
 @register_model()
-def vit_b_32(*, weights: Optional[ViT_B_32_Weights] = None, progress: bool = True,
+def vit_b_32(*, weights: ViT_B_32_Weights | None = None, progress: bool = True,
              **kwargs: Any) -> VisionTransformer:
     """ViT-B/32 (88.2M parameters)."""
     return _vision_transformer(32, 12, 12, 768, 3072, ViT_B_32_Weights.verify(weights),
@@ -241,7 +240,7 @@ def vit_b_32(*, weights: Optional[ViT_B_32_Weights] = None, progress: bool = Tru
 
 
 @register_model()
-def vit_l_16(*, weights: Optional[ViT_L_16_Weights] = None, progress: bool = True,
+def vit_l_16(*, weights: ViT_L_16_Weights | None = None, progress: bool = True,
              **kwargs: Any) -> VisionTransformer:
     """ViT-L/16 (304.3M parameters at 224x224)."""
     return _vision_transformer(16, 24, 16, 1024, 4096, ViT_L_16_Weights.verify(weights),
@@ -249,7 +248,7 @@ def vit_l_16(*, weights: Optional[ViT_L_16_Weights] = None, progress: bool = Tru
 
 
 @register_model()
-def vit_l_32(*, weights: Optional[ViT_L_32_Weights] = None, progress: bool = True,
+def vit_l_32(*, weights: ViT_L_32_Weights | None = None, progress: bool = True,
              **kwargs: Any) -> VisionTransformer:
     """ViT-L/32 (306.5M parameters)."""
     return _vision_transformer(32, 24, 16, 1024, 4096, ViT_L_32_Weights.verify(weights),
@@ -257,7 +256,7 @@ def vit_l_32(*, weights: Optional[ViT_L_32_Weights] = None, progress: bool = Tru
 
 
 @register_model()
-def vit_h_14(*, weights: Optional[ViT_H_14_Weights] = None, progress: bool = True,
+def vit_h_14(*, weights: ViT_H_14_Weights | None = None, progress: bool = True,
              **kwargs: Any) -> VisionTransformer:
     """ViT-H/14 (632M parameters at 224x224; 633.5M at 518x518, the SWAG checkpoints)."""
     return _vision_transformer(14, 32, 16, 1280, 5120, ViT_H_14_Weights.verify(weights),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Union
-
 import ember
 from ember import Tensor
 
@@ -15,7 +13,7 @@ def convert_boxes_to_roi_format(boxes: list[Tensor]) -> Tensor:
     return ember.cat(rois, dim=0)
 
 
-def check_roi_boxes_shape(boxes: Union[Tensor, list[Tensor]]) -> None:
+def check_roi_boxes_shape(boxes: Tensor | list[Tensor]) -> None:
     if isinstance(boxes, (list, tuple)):
         for b in boxes:
             if b.ndim != 2 or b.shape[1] != 4:
@@ -30,7 +28,7 @@ def check_roi_boxes_shape(boxes: Union[Tensor, list[Tensor]]) -> None:
                         f"{type(boxes).__name__}")
 
 
-def as_rois(input: Tensor, boxes: Union[Tensor, list[Tensor]]) -> Tensor:
+def as_rois(input: Tensor, boxes: Tensor | list[Tensor]) -> Tensor:
     """Validate ``input`` (N, C, H, W) and ``boxes``, and return ``(K, 5)`` rois in its dtype."""
     if input.ndim != 4:
         raise ValueError(f"input should be a 4-D (N, C, H, W) tensor, got {tuple(input.shape)}")
@@ -39,5 +37,5 @@ def as_rois(input: Tensor, boxes: Union[Tensor, list[Tensor]]) -> Tensor:
     return rois.to(input.dtype)
 
 
-def pair(v: Union[int, tuple[int, int], list[int]]) -> tuple[int, int]:
+def pair(v: int | tuple[int, int] | list[int]) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))

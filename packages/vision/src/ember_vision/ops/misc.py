@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence, Union
+from collections.abc import Callable, Sequence
 
 import ember
 from ember import Tensor, nn
@@ -38,13 +38,13 @@ class Conv2dNormActivation(nn.Sequential):
     """
 
     def __init__(self, in_channels: int, out_channels: int,
-                 kernel_size: Union[int, tuple[int, int]] = 3,
-                 stride: Union[int, tuple[int, int]] = 1,
-                 padding: Optional[Union[int, tuple[int, int], str]] = None, groups: int = 1,
-                 norm_layer: Optional[Callable[..., nn.Module]] = nn.BatchNorm2d,
-                 activation_layer: Optional[Callable[..., nn.Module]] = nn.ReLU,
-                 dilation: Union[int, tuple[int, int]] = 1, inplace: Optional[bool] = True,
-                 bias: Optional[bool] = None) -> None:
+                 kernel_size: int | tuple[int, int] = 3,
+                 stride: int | tuple[int, int] = 1,
+                 padding: int | tuple[int, int] | str | None = None, groups: int = 1,
+                 norm_layer: Callable[..., nn.Module] | None = nn.BatchNorm2d,
+                 activation_layer: Callable[..., nn.Module] | None = nn.ReLU,
+                 dilation: int | tuple[int, int] = 1, inplace: bool | None = True,
+                 bias: bool | None = None) -> None:
         if padding is None:
             padding = _same_padding(kernel_size, dilation)
         if bias is None:
@@ -118,9 +118,9 @@ class MLP(nn.Sequential):
     """
 
     def __init__(self, in_channels: int, hidden_channels: list[int],
-                 norm_layer: Optional[Callable[..., nn.Module]] = None,
-                 activation_layer: Optional[Callable[..., nn.Module]] = nn.ReLU,
-                 inplace: Optional[bool] = None, bias: bool = True, dropout: float = 0.0):
+                 norm_layer: Callable[..., nn.Module] | None = None,
+                 activation_layer: Callable[..., nn.Module] | None = nn.ReLU,
+                 inplace: bool | None = None, bias: bool = True, dropout: float = 0.0):
         params = {} if inplace is None else {"inplace": inplace}
         layers = []
         in_dim = in_channels
@@ -171,12 +171,10 @@ class FrozenBatchNorm2d(nn.Module):
         self.register_buffer("running_mean", ember.zeros(num_features))
         self.register_buffer("running_var", ember.ones(num_features))
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs):
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # a BatchNorm2d checkpoint also has num_batches_tracked, which has no meaning here
         state_dict.pop(prefix + "num_batches_tracked", None)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
-                                      unexpected_keys, error_msgs)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(self, x: Tensor) -> Tensor:
         scale = self.weight * (self.running_var + self.eps).rsqrt()

@@ -7,8 +7,6 @@ from ember's autograd (a scatter-add of the bilinear weights) on every backend.
 
 from __future__ import annotations
 
-from typing import Union
-
 import ember
 from ember import Tensor, nn
 
@@ -46,8 +44,8 @@ def _sample_axis(start: Tensor, size: Tensor, pooled: int, grid: Tensor, grid_ma
     return low, high, 1.0 - frac, frac, valid
 
 
-def roi_align(input: Tensor, boxes: Union[Tensor, list[Tensor]],
-              output_size: Union[int, tuple[int, int]], spatial_scale: float = 1.0,
+def roi_align(input: Tensor, boxes: Tensor | list[Tensor],
+              output_size: int | tuple[int, int], spatial_scale: float = 1.0,
               sampling_ratio: int = -1, aligned: bool = False) -> Tensor:
     """Pool each region of interest to a fixed ``output_size`` by bilinear sampling.
 
@@ -121,7 +119,7 @@ class RoIAlign(nn.Module):
         - Input: ``(N, C, H, W)`` and rois ``(K, 5)``; Output: ``(K, C, PH, PW)``.
     """
 
-    def __init__(self, output_size: Union[int, tuple[int, int]], spatial_scale: float,
+    def __init__(self, output_size: int | tuple[int, int], spatial_scale: float,
                  sampling_ratio: int, aligned: bool = False):
         super().__init__()
         self.output_size = output_size
@@ -129,7 +127,7 @@ class RoIAlign(nn.Module):
         self.sampling_ratio = sampling_ratio
         self.aligned = aligned
 
-    def forward(self, input: Tensor, rois: Union[Tensor, list[Tensor]]) -> Tensor:
+    def forward(self, input: Tensor, rois: Tensor | list[Tensor]) -> Tensor:
         return roi_align(input, rois, self.output_size, self.spatial_scale, self.sampling_ratio,
                          self.aligned)
 

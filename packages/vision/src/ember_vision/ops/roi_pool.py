@@ -7,8 +7,6 @@ differentiates) on every backend.
 
 from __future__ import annotations
 
-from typing import Union
-
 import ember
 from ember import Tensor, nn
 
@@ -32,8 +30,8 @@ def _bin_ranges(start: Tensor, end: Tensor, pooled: int, length: int):
     return lo.clamp(min=0, max=length), hi.clamp(min=0, max=length)
 
 
-def roi_pool(input: Tensor, boxes: Union[Tensor, list[Tensor]],
-             output_size: Union[int, tuple[int, int]], spatial_scale: float = 1.0) -> Tensor:
+def roi_pool(input: Tensor, boxes: Tensor | list[Tensor],
+             output_size: int | tuple[int, int], spatial_scale: float = 1.0) -> Tensor:
     """Max-pool each region of interest to a fixed ``output_size``.
 
     Args:
@@ -86,12 +84,12 @@ class RoIPool(nn.Module):
         - Input: ``(N, C, H, W)`` and rois ``(K, 5)``; Output: ``(K, C, PH, PW)``.
     """
 
-    def __init__(self, output_size: Union[int, tuple[int, int]], spatial_scale: float):
+    def __init__(self, output_size: int | tuple[int, int], spatial_scale: float):
         super().__init__()
         self.output_size = output_size
         self.spatial_scale = spatial_scale
 
-    def forward(self, input: Tensor, rois: Union[Tensor, list[Tensor]]) -> Tensor:
+    def forward(self, input: Tensor, rois: Tensor | list[Tensor]) -> Tensor:
         return roi_pool(input, rois, self.output_size, self.spatial_scale)
 
     def __repr__(self) -> str:

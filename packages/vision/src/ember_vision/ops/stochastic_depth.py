@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ember import Tensor, nn
 import ember
+from ember import Tensor, nn
 
 __all__ = ["stochastic_depth", "StochasticDepth"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Optional
 
 from ember import Tensor, nn
 from ember.nn import functional as F
@@ -22,7 +21,7 @@ class _SimpleSegmentationModel(nn.Module):
     upsampled (bilinear) to the input's size. Returns ``{"out": (N, K, H, W)[, "aux": ...]}``."""
 
     def __init__(self, backbone: nn.Module, classifier: nn.Module,
-                 aux_classifier: Optional[nn.Module] = None) -> None:
+                 aux_classifier: nn.Module | None = None) -> None:
         super().__init__()
         self.backbone = backbone
         self.classifier = classifier

@@ -3,7 +3,8 @@ Convolution for Semantic Image Segmentation", https://arxiv.org/abs/1706.05587).
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import ember
 from ember import Tensor, nn
@@ -84,7 +85,7 @@ class DeepLabHead(nn.Sequential):
                          nn.ReLU(), nn.Conv2d(256, num_classes, 1))
 
 
-def _deeplabv3_resnet(backbone: ResNet, num_classes: int, aux: Optional[bool]) -> DeepLabV3:
+def _deeplabv3_resnet(backbone: ResNet, num_classes: int, aux: bool | None) -> DeepLabV3:
     return_layers = {"layer4": "out"}
     if aux:
         return_layers["layer3"] = "aux"
@@ -101,7 +102,7 @@ def mobilenet_stage_indices(features: nn.Sequential) -> list[int]:
 
 
 def _deeplabv3_mobilenetv3(backbone: MobileNetV3, num_classes: int,
-                           aux: Optional[bool]) -> DeepLabV3:
+                           aux: bool | None) -> DeepLabV3:
     features = backbone.features
     stages = mobilenet_stage_indices(features)
     out_pos, aux_pos = stages[-1], stages[-4]  # C5 (output stride 16), C2 (stride 8)
@@ -114,7 +115,7 @@ def _deeplabv3_mobilenetv3(backbone: MobileNetV3, num_classes: int,
     return DeepLabV3(getter, classifier, aux_classifier)
 
 
-def _prepare(weights, num_classes: Optional[int], aux_loss: Optional[bool], weights_backbone):
+def _prepare(weights, num_classes: int | None, aux_loss: bool | None, weights_backbone):
     """Resolve num_classes / aux_loss / backbone weights the way torchvision does."""
     if weights is not None:
         num_classes = _ovewrite_value_param("num_classes", num_classes,
@@ -136,10 +137,10 @@ DeepLabV3_MobileNet_V3_Large_Weights = weights_enum("DeepLabV3_MobileNet_V3_Larg
 
 
 @register_model()
-def deeplabv3_resnet50(*, weights: Optional[DeepLabV3_ResNet50_Weights] = None,
-                       progress: bool = True, num_classes: Optional[int] = None,
-                       aux_loss: Optional[bool] = None,
-                       weights_backbone: Optional[ResNet50_Weights] = ResNet50_Weights.IMAGENET1K_V1,
+def deeplabv3_resnet50(*, weights: DeepLabV3_ResNet50_Weights | None = None,
+                       progress: bool = True, num_classes: int | None = None,
+                       aux_loss: bool | None = None,
+                       weights_backbone: ResNet50_Weights | None = ResNet50_Weights.IMAGENET1K_V1,
                        **kwargs: Any) -> DeepLabV3:
     """DeepLabV3-ResNet50 (42.0M parameters with the aux head). Like torchvision, the backbone's
     ImageNet weights are downloaded by default: pass ``weights_backbone=None`` to skip them."""
@@ -152,10 +153,10 @@ def deeplabv3_resnet50(*, weights: Optional[DeepLabV3_ResNet50_Weights] = None,
 
 
 @register_model()
-def deeplabv3_resnet101(*, weights: Optional[DeepLabV3_ResNet101_Weights] = None,
-                        progress: bool = True, num_classes: Optional[int] = None,
-                        aux_loss: Optional[bool] = None,
-                        weights_backbone: Optional[ResNet101_Weights] =
+def deeplabv3_resnet101(*, weights: DeepLabV3_ResNet101_Weights | None = None,
+                        progress: bool = True, num_classes: int | None = None,
+                        aux_loss: bool | None = None,
+                        weights_backbone: ResNet101_Weights | None =
                         ResNet101_Weights.IMAGENET1K_V1, **kwargs: Any) -> DeepLabV3:
     """DeepLabV3-ResNet101 (61.0M parameters with the aux head); see
     :func:`deeplabv3_resnet50`."""
@@ -168,10 +169,10 @@ def deeplabv3_resnet101(*, weights: Optional[DeepLabV3_ResNet101_Weights] = None
 
 
 @register_model()
-def deeplabv3_mobilenet_v3_large(*, weights: Optional[DeepLabV3_MobileNet_V3_Large_Weights] = None,
-                                 progress: bool = True, num_classes: Optional[int] = None,
-                                 aux_loss: Optional[bool] = None,
-                                 weights_backbone: Optional[MobileNet_V3_Large_Weights] =
+def deeplabv3_mobilenet_v3_large(*, weights: DeepLabV3_MobileNet_V3_Large_Weights | None = None,
+                                 progress: bool = True, num_classes: int | None = None,
+                                 aux_loss: bool | None = None,
+                                 weights_backbone: MobileNet_V3_Large_Weights | None =
                                  MobileNet_V3_Large_Weights.IMAGENET1K_V1,
                                  **kwargs: Any) -> DeepLabV3:
     """DeepLabV3 on a dilated MobileNetV3-Large (11.0M parameters with the aux head)."""

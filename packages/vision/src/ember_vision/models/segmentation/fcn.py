@@ -3,7 +3,7 @@ Segmentation", https://arxiv.org/abs/1411.4038)."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from ember import nn
 
@@ -39,7 +39,7 @@ class FCNHead(nn.Sequential):
                          nn.Conv2d(inter, channels, 1))
 
 
-def _fcn_resnet(backbone: ResNet, num_classes: int, aux: Optional[bool]) -> FCN:
+def _fcn_resnet(backbone: ResNet, num_classes: int, aux: bool | None) -> FCN:
     return_layers = {"layer4": "out"}
     if aux:
         return_layers["layer3"] = "aux"
@@ -48,7 +48,7 @@ def _fcn_resnet(backbone: ResNet, num_classes: int, aux: Optional[bool]) -> FCN:
     return FCN(backbone, FCNHead(2048, num_classes), aux_classifier)
 
 
-def _build(weights, progress: bool, num_classes: Optional[int], aux_loss: Optional[bool],
+def _build(weights, progress: bool, num_classes: int | None, aux_loss: bool | None,
            backbone_fn, weights_backbone) -> FCN:
     if weights is not None:
         weights_backbone = None  # the full checkpoint includes the backbone
@@ -70,9 +70,9 @@ FCN_ResNet101_Weights = weights_enum("FCN_ResNet101_Weights", __name__)
 
 
 @register_model()
-def fcn_resnet50(*, weights: Optional[FCN_ResNet50_Weights] = None, progress: bool = True,
-                 num_classes: Optional[int] = None, aux_loss: Optional[bool] = None,
-                 weights_backbone: Optional[ResNet50_Weights] = ResNet50_Weights.IMAGENET1K_V1,
+def fcn_resnet50(*, weights: FCN_ResNet50_Weights | None = None, progress: bool = True,
+                 num_classes: int | None = None, aux_loss: bool | None = None,
+                 weights_backbone: ResNet50_Weights | None = ResNet50_Weights.IMAGENET1K_V1,
                  **kwargs: Any) -> FCN:
     """FCN-ResNet50 (35.3M parameters with the aux head). Like torchvision, the backbone's
     ImageNet weights are downloaded by default: pass ``weights_backbone=None`` to skip them."""
@@ -81,9 +81,9 @@ def fcn_resnet50(*, weights: Optional[FCN_ResNet50_Weights] = None, progress: bo
 
 
 @register_model()
-def fcn_resnet101(*, weights: Optional[FCN_ResNet101_Weights] = None, progress: bool = True,
-                  num_classes: Optional[int] = None, aux_loss: Optional[bool] = None,
-                  weights_backbone: Optional[ResNet101_Weights] = ResNet101_Weights.IMAGENET1K_V1,
+def fcn_resnet101(*, weights: FCN_ResNet101_Weights | None = None, progress: bool = True,
+                  num_classes: int | None = None, aux_loss: bool | None = None,
+                  weights_backbone: ResNet101_Weights | None = ResNet101_Weights.IMAGENET1K_V1,
                   **kwargs: Any) -> FCN:
     """FCN-ResNet101 (54.3M parameters with the aux head); see :func:`fcn_resnet50`."""
     return _build(FCN_ResNet101_Weights.verify(weights), progress, num_classes, aux_loss,

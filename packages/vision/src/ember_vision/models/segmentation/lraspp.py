@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Optional
+from typing import Any
 
 from ember import Tensor, nn
 from ember.nn import functional as F
@@ -79,9 +79,9 @@ LRASPP_MobileNet_V3_Large_Weights = weights_enum("LRASPP_MobileNet_V3_Large_Weig
 
 
 @register_model()
-def lraspp_mobilenet_v3_large(*, weights: Optional[LRASPP_MobileNet_V3_Large_Weights] = None,
-                              progress: bool = True, num_classes: Optional[int] = None,
-                              weights_backbone: Optional[MobileNet_V3_Large_Weights] =
+def lraspp_mobilenet_v3_large(*, weights: LRASPP_MobileNet_V3_Large_Weights | None = None,
+                              progress: bool = True, num_classes: int | None = None,
+                              weights_backbone: MobileNet_V3_Large_Weights | None =
                               MobileNet_V3_Large_Weights.IMAGENET1K_V1,
                               **kwargs: Any) -> LRASPP:
     """LR-ASPP on a dilated MobileNetV3-Large (3.2M parameters). ``aux_loss=True`` is refused:

@@ -94,15 +94,24 @@ def test_sort_long_rows_is_stable():
     np.testing.assert_array_equal(back(values), np.sort(x, 1))
 
 
+@pytest.fixture(params=["cpu-kernel", "gpu-kernels"])
+def gemm_variant(request, dev, monkeypatch):
+    """Run the GEMM tests with the kernel for CPU drivers and with the tiled (local-memory)
+    kernels that GPUs get, whatever the device here is."""
+    monkeypatch.setattr(dev, "is_cpu", request.param == "cpu-kernel")
+    return request.param
+
+
 @pytest.mark.parametrize("shapes", [((67, 45), (45, 131)), ((3, 1, 70, 9), (5, 9, 66)),
-                                    ((129,), (129, 3)), ((2, 65, 17), (17,))])
-def test_gemm_shapes(shapes):
+                                    ((129,), (129, 3)), ((2, 65, 17), (17,)),
+                                    ((130, 200), (200, 70)), ((40, 2048), (2048, 9))])
+def test_gemm_shapes(shapes, gemm_variant):
     a = rng.standard_normal(shapes[0]).astype(np.float32)
     b = rng.standard_normal(shapes[1]).astype(np.float32)
     np.testing.assert_allclose(back(matmul.matmul(on(a), on(b))), a @ b, rtol=1e-4, atol=1e-4)
 
 
-def test_gemm_on_transposed_views_and_integers():
+def test_gemm_on_transposed_views_and_integers(gemm_variant):
     a = rng.standard_normal((40, 70))
     b = rng.standard_normal((90, 40))
     da, db = on(a), on(b)

@@ -61,7 +61,7 @@ def _linear_backward(g, x, w, need_x: bool, need_w: bool, need_b: bool):
 
 
 def _gelu(x, approximate="none"):
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # ±inf inputs: inf · 0 gives nan quietly
         if approximate == "tanh":
             t = np.asarray(x * x)
             t *= 0.044715
@@ -81,7 +81,7 @@ def _gelu(x, approximate="none"):
 
 # Abramowitz & Stegun 7.1.26: erf(z) = 1 - (a1 t + … + a5 t⁵) exp(-z²), t = 1 / (1 + p|z|), for
 # z >= 0, absolute error <= 1.5e-7 — the formula of PyTorch's vectorised float32 CPU erf. Here
-# z = x/√2: p is divided by √2 and the a_k by 2, so the polynomial times exp(-x²/2) is
+# z = |x|/√2: p is divided by √2 and the a_k by 2, so the polynomial times exp(-x²/2) is
 # q = 1 - Φ(|x|) directly.
 _AS_P = np.float32(0.3275911 * _SQRT1_2)
 _AS_A = [np.float32(a / 2) for a in (1.061405429, -1.453152027, 1.421413741, -0.284496736,
@@ -89,33 +89,37 @@ _AS_A = [np.float32(a / 2) for a in (1.061405429, -1.453152027, 1.421413741, -0.
 
 
 def _gelu_erf_float32(x):
-    """Exact GELU ``x Φ(x)`` in float32 from NumPy's SIMD exp and a polynomial (Φ(x) = 1 - q
-    for x >= 0, q for x < 0), ~18 in-place passes over blocks that stay in the cache: 1.5-2x
-    faster than SciPy's erf."""
+    """Exact GELU ``x Φ(x)`` in float32 from NumPy's SIMD exp and a polynomial, ~20 in-place
+    passes over blocks that stay in the cache (3-4x faster than SciPy's erf).
+
+    With a = |x| and q = 1 - Φ(a) = (a1 t + … + a5 t⁵) exp(-x²/2):
+    GELU(x) = relu(x) - a q, where relu(x) = (x + a) / 2 is exact — so the negative tail keeps
+    its relative accuracy, and no masked (slow) NumPy pass is needed."""
     flat = np.ascontiguousarray(x).reshape(-1)
     out = np.empty_like(flat)
     block = 1 << 15
-    z = np.empty(min(block, flat.size), np.float32)
-    t, nonneg = np.empty_like(z), np.empty(z.shape, np.bool_)
+    a_buf, t_buf, w_buf = (np.empty(min(block, flat.size), np.float32) for _ in range(3))
     for start in range(0, flat.size, block):
         xs, ys = flat[start:start + block], out[start:start + block]
         n = xs.size
-        zs, ts, ns = z[:n], t[:n], nonneg[:n]
-        np.abs(xs, out=ts)
-        ts *= _AS_P
-        ts += np.float32(1.0)
-        np.reciprocal(ts, out=ts)
-        np.multiply(ts, _AS_A[0], out=ys)
-        for a in _AS_A[1:]:
-            ys += a
-            ys *= ts
-        np.square(xs, out=zs)
-        zs *= np.float32(-0.5)
-        np.exp(zs, out=zs)
-        ys *= zs  # q = 1 - Φ(|x|)
-        np.greater_equal(xs, 0, out=ns)
-        np.subtract(np.float32(1.0), ys, out=ys, where=ns)
-        ys *= xs
+        a, t, w = a_buf[:n], t_buf[:n], w_buf[:n]
+        np.abs(xs, out=a)
+        np.multiply(a, _AS_P, out=t)
+        t += np.float32(1.0)
+        np.divide(np.float32(1.0), t, out=t)
+        np.multiply(t, _AS_A[0], out=ys)
+        for coef in _AS_A[1:]:
+            ys += coef
+            ys *= t
+        np.square(xs, out=w)
+        w *= np.float32(-0.5)
+        np.exp(w, out=w)
+        ys *= w  # q
+        ys *= a
+        np.add(xs, a, out=w)
+        w *= np.float32(0.5)  # relu(x)
+        np.subtract(w, ys, out=ys)
+    np.copyto(out, flat, where=np.isposinf(flat))  # inf · q(inf) = inf · 0 above
     return out.reshape(x.shape)
 
 

@@ -145,8 +145,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024, 2048])
     args = parser.parse_args()
-    if not ember.opencl.is_available():
-        sys.exit("no OpenCL device: " + ember.backends.get_backend("opencl").unavailable_reason())
+    if not ember.opencl.is_available():  # not an error: the machine has no OpenCL driver
+        print("bench_opencl: skipped, no OpenCL device: " +
+              ember.backends.get_backend("opencl").unavailable_reason())
+        return
     dev = "opencl"
     print(f"OpenCL device: {ember.opencl.get_device_name()}; ember CPU backend single-threaded\n")
     results: dict = {"overhead_us": {}, "gemm_gflops": {}, "train_ms": {}}

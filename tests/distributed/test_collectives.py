@@ -26,7 +26,7 @@ def _obj(arr):
 @requires_mpi
 @pytest.mark.parametrize("n", [2, 4])
 def test_collectives_match_numpy(tmp_path, n):
-    check(run_mpi(n, "api_check.py", tmp_path))
+    check(run_mpi(n, "api_check.py", tmp_path, env={"EMBER_TEST_MARKER": f"passed-{n}"}))
     got = _load(tmp_path, n)
     xs = np.stack([x_of(r).astype(np.float64) for r in range(n)])
     close = dict(rtol=1e-5, atol=1e-6)
@@ -73,6 +73,7 @@ def test_collectives_match_numpy(tmp_path, n):
         padded = list(range(10)) + list(range(10))[: -10 % n]
         np.testing.assert_array_equal(res["sampler"][2:], padded[r::n])
         np.testing.assert_array_equal(res["env_ranks"], [r, n, r, n])  # one host
+        assert res["env_marker"].tobytes().decode() == f"passed-{n}"  # the launcher passes env
     np.testing.assert_array_equal(got[0]["gather"], xs.astype(np.float32))
     assert _obj(got[0]["gather_obj"]) == [{"r": i} for i in range(n)]
 

@@ -132,6 +132,7 @@ except ValueError as exc:
 # DistributedSampler takes rank and world size from the process group
 sampler = ember.utils.data.DistributedSampler(list(range(10)), shuffle=False)
 res["sampler"] = np.array([sampler.rank, sampler.num_replicas, *list(sampler)])
+res["env_marker"] = np.frombuffer(os.environ.get("EMBER_TEST_MARKER", "").encode(), np.uint8)
 res["env_ranks"] = np.array([int(os.environ[k]) for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK",
                                                           "LOCAL_WORLD_SIZE")])
 

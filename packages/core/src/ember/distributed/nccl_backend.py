@@ -136,9 +136,9 @@ class ProcessGroupNCCL(ProcessGroup):
     def subgroup(self, ranks: list[int], timeout: float):
         """A communicator of global ``ranks``: members agree on a new unique id via the default
         group's own broadcast (non-members take part in it too, as all ranks call new_group)."""
-        from . import collectives
-
         import ember
+
+        from . import collectives
 
         uid = ember.tensor(list(self.nccl.get_unique_id()) if self.rank() == ranks[0] else [0] * 128,
                            dtype=ember.int64, device=self.object_device)

@@ -9,18 +9,22 @@ are reduced over the ranks, and only global rank 0 writes checkpoints and logs.
 
 from __future__ import annotations
 
-import __main__
 import contextlib
 import os
 import sys
 
+import __main__
 import ember
 import ember.distributed as dist
 from ember import nn
 from ember.nn.parallel import DistributedDataParallel
-from ember.utils.data import (BatchSampler, DataLoader, DistributedSampler, IterableDataset,
-                              RandomSampler)
-
+from ember.utils.data import (
+    BatchSampler,
+    DataLoader,
+    DistributedSampler,
+    IterableDataset,
+    RandomSampler,
+)
 from ember_lightning.strategies.strategy import Strategy
 from ember_lightning.utilities.exceptions import MisconfigurationException
 from ember_lightning.utilities.rank_zero import rank_zero_only

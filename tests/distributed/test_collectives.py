@@ -74,6 +74,10 @@ def test_collectives_match_numpy(tmp_path, n):
         np.testing.assert_array_equal(res["sampler"][2:], padded[r::n])
         np.testing.assert_array_equal(res["env_ranks"], [r, n, r, n])  # one host
         assert res["env_marker"].tobytes().decode() == f"passed-{n}"  # the launcher passes env
+        for name in ("fake", "opencl"):  # whichever non-CPU backends are installed
+            if f"all_reduce_on_{name}" in res:
+                np.testing.assert_allclose(res[f"all_reduce_on_{name}"], xs.sum(0), **close)
+                assert res[f"device_after_{name}"].tobytes().decode().startswith(name)
     np.testing.assert_array_equal(got[0]["gather"], xs.astype(np.float32))
     assert _obj(got[0]["gather_obj"]) == [{"r": i} for i in range(n)]
 

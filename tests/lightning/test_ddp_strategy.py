@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -66,6 +67,7 @@ def test_ddp_trains_like_one_process_and_resumes(tmp_path):
     assert [os.path.basename(c) for c in ckpts] == ["epoch=1-step=8.ckpt"]
     assert (ddp_root / "lightning_logs" / "version_0" / "metrics.csv").exists()
     assert [res["progress_bar_enabled"] for res in ranks] == [True, False]
+    assert ranks[0]["logged_rows"] > 0 and ranks[1]["logged_rows"] == 0  # rank_zero_only loggers
     assert "Epoch 1: 100%" in proc.stdout + proc.stderr
     ckpt = ember.load(ckpts[0], weights_only=True)
     assert ckpt["global_step"] == 8 and sorted(ckpt["state_dict"]) == sorted(ranks[0]["params"])
@@ -101,3 +103,29 @@ def test_unknown_strategy_and_devices_without_ddp():
         Trainer(strategy="fsdp")
     with pytest.raises(MisconfigurationException, match="several devices need strategy='ddp'"):
         Trainer(accelerator="cpu", devices=2)
+
+
+def test_relaunch_command_keeps_how_the_script_was_started(monkeypatch):
+    import __main__
+    from ember_lightning.strategies import ddp
+
+    monkeypatch.setattr(__main__, "__spec__", None, raising=False)
+    monkeypatch.setattr(ddp.sys, "argv", ["train.py", "--lr", "0.1"])
+    assert ddp._program_argv() == ["train.py", "--lr", "0.1"]
+    monkeypatch.setattr(__main__, "__spec__", types.SimpleNamespace(name="pkg.train.__main__"))
+    assert ddp._program_argv() == ["-m", "pkg.train", "--lr", "0.1"]
+    monkeypatch.setattr(__main__, "__spec__", None)
+    monkeypatch.setattr(ddp.sys, "argv", ["-c"])
+    with pytest.raises(Exception, match="cannot restart an interactive session"):
+        ddp._program_argv()
+
+
+def test_rank_zero_only_follows_the_rank(monkeypatch):
+    from ember_lightning.utilities.rank_zero import rank_zero_only
+
+    calls = []
+    record = rank_zero_only(lambda x: calls.append(x) or x)
+    monkeypatch.setattr(rank_zero_only, "rank", 1)
+    assert record(1) is None and calls == []
+    monkeypatch.setattr(rank_zero_only, "rank", 0)
+    assert record(2) == 2 and calls == [2]

@@ -155,6 +155,9 @@ def test_small_bert_trains(minilm_reference):
     ids = ember.randint(1, 50, (3, 8))
     mask = ember.ones(3, 8, dtype=ember.long)
     out = model(ids, attention_mask=mask)
+    assert out.hidden_states is None  # a field not asked for reads as None, as in HF
+    with pytest.raises(AttributeError, match="no field 'logits'"):
+        _ = out.logits
     (out.last_hidden_state.sum() + out.pooler_output.sum()).backward()
     no_grad = [n for n, p in model.named_parameters() if p.grad is None]
     assert no_grad == []

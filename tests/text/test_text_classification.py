@@ -1,6 +1,7 @@
 """TextClassificationModel against a NumPy reference, and the example training run end to end
 on held-out data."""
 
+import os
 import re
 import subprocess
 import sys
@@ -30,8 +31,10 @@ def test_forward_is_mean_of_bag_then_linear():
 
 def test_example_learns_on_held_out_texts():
     # the full example (15 epochs, < 60 s): a 4-class problem, majority baseline 0.30
+    # one BLAS thread: the matrices are tiny, and threads only contend with other work
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     result = subprocess.run([sys.executable, str(EXAMPLE)], capture_output=True, text=True,
-                            timeout=300)
+                            timeout=300, env=env)
     assert result.returncode == 0, result.stderr
     match = re.search(r"test accuracy: ([0-9.]+) \(majority-class baseline ([0-9.]+)\)",
                       result.stdout)

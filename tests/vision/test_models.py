@@ -1,7 +1,10 @@
-"""ember_vision.models: parameter counts against torchvision's published numbers, state_dict
-layout against a real torchvision ResNet-18, and forward shapes on small inputs."""
+"""ember_vision.models: for every builder, the parameter count against torchvision's published
+number and the whole state_dict layout against the real torchvision's (fixtures made by
+fixtures/make_model_refs.py); ResNet-18's exact outputs (../shared fixture); forward shapes on
+small inputs. Outputs of every family: test_models_reference.py."""
 
 import gc
+import gzip
 import json
 import pathlib
 
@@ -90,13 +93,25 @@ def test_every_registered_builder_has_a_published_count():
 ALL_COUNTS = {**PUBLISHED_NUM_PARAMS, **PUBLISHED_SEGMENTATION_NUM_PARAMS}
 
 
+# every builder's state_dict as [key, shape, dtype], from the real torchvision 0.28 (made by
+# fixtures/make_model_refs.py)
+with gzip.open(FIXTURES / "model_layouts.json.gz", "rt") as _f:
+    TORCHVISION_LAYOUTS = json.load(_f)["models"]
+
+
 @pytest.mark.parametrize("name", sorted(ALL_COUNTS))
-def test_num_params_match_torchvision(name, no_random_init):
+def test_num_params_and_state_dict_match_torchvision(name, no_random_init):
     kwargs, expected = ALL_COUNTS[name]
     model = models.get_model(name, **kwargs)
     assert sum(p.numel() for p in model.parameters()) == expected
     # the weights registry publishes the same number for the default checkpoint
     assert models.get_model_weights(name).DEFAULT.meta["num_params"] == expected
+    # names, order, shapes and dtypes of torchvision's state_dict, built with the same kwargs
+    reference = TORCHVISION_LAYOUTS[name]
+    assert reference["kwargs"] == kwargs and reference["num_params"] == expected
+    layout = [[k, list(v.shape), str(v.dtype).replace("ember.", "")]
+              for k, v in model.state_dict().items()]
+    assert layout == reference["state_dict"]
     del model
     gc.collect()
 

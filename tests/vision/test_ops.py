@@ -213,6 +213,14 @@ def test_roi_align_list_of_boxes_and_module_agree_with_tensor_form():
     np.testing.assert_allclose(out.numpy(), REF["roi_align_aligned_true"][order], rtol=1e-6)
 
 
+def test_roi_align_empty_roi_gives_zeros():
+    # aligned=True keeps a zero-size box as is: adaptive sampling then takes no sample (count 1)
+    rois = ember.tensor([[0, 3.5, 2.5, 3.5, 2.5], [1, 1.0, 1.0, 9.0, 7.0]])
+    out = ops.roi_align(t("feat"), rois, (2, 2), 1.0, -1, aligned=True)
+    assert np.isfinite(out.numpy()).all()
+    assert np.abs(out[0].numpy()).max() == 0 and np.abs(out[1].numpy()).max() > 0
+
+
 def test_roi_align_gradcheck_float64():
     rng = np.random.default_rng(0)
     feat = ember.tensor(rng.standard_normal((1, 2, 6, 7)), requires_grad=True)

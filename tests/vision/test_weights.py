@@ -272,3 +272,24 @@ def test_vit_mlp_block_accepts_legacy_key_names():
     fresh = models.VisionTransformer(32, 16, num_layers=1, num_heads=2, hidden_dim=8, mlp_dim=16)
     fresh.load_state_dict(legacy)
     _assert_same_state(fresh, state)
+
+
+SHARED = pathlib.Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "vision"
+
+
+@pytest.mark.skipif(not (SHARED / "resnet18_state_dict.pt").exists(),
+                    reason="the 45 MB torchvision ResNet-18 fixture lives only in ../shared")
+def test_a_real_torch_save_checkpoint_through_the_weights_api(tmp_path, cache, monkeypatch):
+    # the torchvision ResNet-18 state dict written by torch.save, published under a torch.hub
+    # file name, goes through resnet18(weights=...) exactly like a downloaded checkpoint
+    src = SHARED / "resnet18_state_dict.pt"
+    name = f"resnet18-{hashlib.sha256(src.read_bytes()).hexdigest()[:8]}.pth"
+    (tmp_path / name).symlink_to(src.resolve())
+    monkeypatch.setenv("EMBER_HUB_MIRROR", str(tmp_path))
+    monkeypatch.setattr(ResNet18_Weights.IMAGENET1K_V1.value, "url",
+                        f"https://download.pytorch.org/models/{name}")
+    model = models.resnet18(weights=ResNet18_Weights.IMAGENET1K_V1, progress=False).eval()
+    io = np.load(SHARED / "resnet18_io.npz")
+    with ember.no_grad():
+        logits = model(ember.from_numpy(io["input"])).numpy()
+    assert np.abs(logits - io["logits"]).max() < 1e-5

@@ -129,6 +129,14 @@ try:
 except ValueError as exc:
     res["bad_list_error"] = np.frombuffer(str(exc).encode(), np.uint8)
 
+# tensors of any backend travel through host memory and come back to their device
+for name in ("fake", "opencl"):
+    if name in ember.backends.available_backends():
+        dev = ember.from_numpy(x_of(r)).to(name)
+        dist.all_reduce(dev)
+        res[f"all_reduce_on_{name}"] = dev.cpu().numpy()
+        res[f"device_after_{name}"] = np.frombuffer(str(dev.device).encode(), np.uint8)
+
 # DistributedSampler takes rank and world size from the process group
 sampler = ember.utils.data.DistributedSampler(list(range(10)), shuffle=False)
 res["sampler"] = np.array([sampler.rank, sampler.num_replicas, *list(sampler)])

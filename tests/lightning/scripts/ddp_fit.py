@@ -67,6 +67,7 @@ out = {"world_size": trainer.world_size, "global_rank": trainer.global_rank,
        "best_model_path": trainer.checkpoint_callback.best_model_path,
        "log_dir": trainer.log_dir,
        "progress_bar_enabled": trainer.progress_bar_callback.is_enabled,
+       "logged_rows": len(trainer.logger.metrics),
        "params": {k: v.tolist() for k, v in model.state_dict().items()}}
 tag = f"{'resumed_' if resume else ''}{'single' if single else f'ws{devices}'}_e{max_epochs}"
 with open(os.path.join(root, f"result_{tag}_rank{trainer.global_rank}.json"), "w") as f:

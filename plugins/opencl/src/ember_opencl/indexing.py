@@ -174,11 +174,9 @@ def index_put(x: CLArray, key, values, accumulate: bool) -> None:
         dev.launch(dev.kernel("indexing", x.dtype, "put"), math.prod(shape), x.buf, offsets.buf,
                    values.buf, g)
         return
-    kernel = dev.kernel("indexing", x.dtype, "put_add")
-    if _serial_add(x):
-        kernel(dev.queue, (1,), (1,), x.buf, offsets.buf, values.buf, g)
-    else:
-        dev.launch(kernel, math.prod(shape), x.buf, offsets.buf, values.buf, g)
+    serial = _serial_add(x)
+    dev.launch(dev.kernel("indexing", x.dtype, "put_add"), 1 if serial else math.prod(shape),
+               x.buf, offsets.buf, values.buf, g, np.int32(serial))
 
 
 def nonzero(x: CLArray) -> CLArray:

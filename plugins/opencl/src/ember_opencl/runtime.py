@@ -14,10 +14,9 @@ import numpy as np
 
 from . import dtypes
 
-# work-group size of the elementwise kernels, and the most groups one launch uses (kernels loop
-# over the rest): on CPU drivers every extra group costs scheduling time, on GPUs 1024 groups of
-# 128 fill the device
-WG = 128
+# work-group size of the one-work-item-per-element kernels
+WG = 256
+# the most work-groups of the reductions' one-group-per-output mode (those loop over outputs)
 MAX_GROUPS = 1024
 
 
@@ -174,12 +173,11 @@ class Device:
 
     # ---- launching ---------------------------------------------------------------------------
     def launch(self, kernel, n: int, *args) -> None:
-        """Run ``kernel`` over ``n`` items (the kernels loop when n exceeds the launched grid)."""
+        """Run ``kernel`` with one work-item per item, ``n`` items (rounded up to whole groups)."""
         if n <= 0:
             return
         wg = self.wg
-        groups = min((n + wg - 1) // wg, MAX_GROUPS)
-        kernel(self.queue, (groups * wg,), (wg,), *args)
+        kernel(self.queue, (-(-n // wg) * wg,), (wg,), *args)
 
 
 _SOURCES: dict = {}

@@ -16,21 +16,12 @@ from pathlib import Path
 import ember
 import ember.nn.functional as F
 from ember import nn
+from ember_text.models.activations import get_activation
+from ember_text.models.initialization import init_weights_enabled, no_init_weights
 from ember_text.models.outputs import ModelOutput
 from ember_text.models.weights_io import find_weights_file, load_state_dict_file, read_config
 
 __all__ = ["BertConfig", "BertModel"]
-
-_ACTIVATIONS = {
-    "gelu": lambda x: F.gelu(x),
-    "gelu_new": lambda x: F.gelu(x, approximate="tanh"),
-    "gelu_pytorch_tanh": lambda x: F.gelu(x, approximate="tanh"),
-    "relu": F.relu,
-    "silu": F.silu,
-    "swish": F.silu,
-    "tanh": ember.tanh,
-}
-
 
 @dataclass
 class BertConfig:
@@ -54,9 +45,7 @@ class BertConfig:
         if self.hidden_size % self.num_attention_heads:
             raise ValueError(f"hidden_size ({self.hidden_size}) is not a multiple of "
                              f"num_attention_heads ({self.num_attention_heads})")
-        if self.hidden_act not in _ACTIVATIONS:
-            raise ValueError(f"unknown hidden_act {self.hidden_act!r}; known: "
-                             f"{sorted(_ACTIVATIONS)}")
+        get_activation(self.hidden_act)  # an unknown name fails here, not at the first forward
 
     @classmethod
     def from_dict(cls, config: dict) -> BertConfig:
@@ -165,7 +154,7 @@ class BertIntermediate(nn.Module):
     def __init__(self, config: BertConfig) -> None:
         super().__init__()
         self.dense = nn.Linear(config.hidden_size, config.intermediate_size)
-        self.intermediate_act_fn = _ACTIVATIONS[config.hidden_act]
+        self.intermediate_act_fn = get_activation(config.hidden_act)
 
     def forward(self, hidden_states):
         return self.intermediate_act_fn(self.dense(hidden_states))
@@ -250,7 +239,8 @@ class BertModel(nn.Module):
         self.embeddings = BertEmbeddings(config)
         self.encoder = BertEncoder(config)
         self.pooler = BertPooler(config) if add_pooling_layer else None
-        self.apply(self._init_weights)
+        if init_weights_enabled():
+            self.apply(self._init_weights)
 
     def _init_weights(self, module: nn.Module) -> None:
         """HF's initialisation: normal(0, initializer_range) weights, zero biases and pad
@@ -294,7 +284,8 @@ class BertModel(nn.Module):
         are mapped; a missing or unexpected weight raises ``RuntimeError`` naming it.
         """
         config = BertConfig.from_pretrained(path)
-        model = cls(config, add_pooling_layer=add_pooling_layer)
+        with no_init_weights():
+            model = cls(config, add_pooling_layer=add_pooling_layer)
         state = _hf_bert_state_dict(load_state_dict_file(find_weights_file(path)),
                                     keep_pooler=add_pooling_layer)
         model.load_state_dict(state, strict=True)

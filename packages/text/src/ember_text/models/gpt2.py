@@ -14,21 +14,13 @@ from pathlib import Path
 import ember
 import ember.nn.functional as F
 from ember import nn
+from ember_text.models.activations import get_activation
 from ember_text.models.initialization import init_weights_enabled, no_init_weights
 from ember_text.models.outputs import ModelOutput
 from ember_text.models.sampling import filter_logits
 from ember_text.models.weights_io import find_weights_file, load_state_dict_file, read_config
 
 __all__ = ["Conv1D", "GPT2Config", "GPT2Model", "GPT2LMHeadModel"]
-
-_ACTIVATIONS = {
-    "gelu_new": lambda x: F.gelu(x, approximate="tanh"),
-    "gelu_pytorch_tanh": lambda x: F.gelu(x, approximate="tanh"),
-    "gelu": lambda x: F.gelu(x),
-    "relu": F.relu,
-    "silu": F.silu,
-}
-
 
 @dataclass
 class GPT2Config:
@@ -54,8 +46,7 @@ class GPT2Config:
         if self.n_embd % self.n_head:
             raise ValueError(f"n_embd ({self.n_embd}) is not a multiple of n_head "
                              f"({self.n_head})")
-        if self.activation_function not in _ACTIVATIONS:
-            raise ValueError(f"unknown activation_function {self.activation_function!r}")
+        get_activation(self.activation_function)
 
     @classmethod
     def from_dict(cls, config: dict) -> GPT2Config:
@@ -120,7 +111,7 @@ class GPT2MLP(nn.Module):
         inner = config.n_inner or 4 * config.n_embd
         self.c_fc = Conv1D(inner, config.n_embd)
         self.c_proj = Conv1D(config.n_embd, inner)
-        self.act = _ACTIVATIONS[config.activation_function]
+        self.act = get_activation(config.activation_function)
         self.dropout = nn.Dropout(config.resid_pdrop)
 
     def forward(self, x):

@@ -19,11 +19,18 @@ class ModelOutput(OrderedDict):
 
     def __init__(self, **fields) -> None:
         super().__init__((k, v) for k, v in fields.items() if v is not None)
+        # set through object's __setattr__: not a dict entry, not part of the tuple view
+        object.__setattr__(self, "_fields", tuple(fields))
 
     def __getattr__(self, name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return self.get(name)  # a field the model did not return reads as None, like HF's
+        if name in self.get_fields():
+            return self.get(name)  # a field the model did not fill reads as None, like HF's
+        raise AttributeError(f"{type(self).__name__} has no field {name!r}; fields: "
+                             f"{self.get_fields()}")
+
+    def get_fields(self) -> tuple[str, ...]:
+        """Every field name, filled or not."""
+        return object.__getattribute__(self, "_fields")
 
     def __getitem__(self, key):
         if isinstance(key, (int, slice)):

@@ -32,7 +32,8 @@ def _sample_axis(start: Tensor, size: Tensor, pooled: int, grid: Tensor, grid_ma
     p = ember.arange(pooled, dtype=start.dtype, device=start.device)[None, :, None]
     i = ember.arange(grid_max, dtype=start.dtype, device=start.device)[None, None, :]
     g = grid.to(start.dtype)[:, None, None]
-    pos = start[:, None, None] + p * bin_size[:, None, None] + (i + 0.5) * bin_size[:, None, None] / g
+    step = bin_size[:, None, None] / g.clamp(min=1)     # an empty roi has a grid of 0
+    pos = start[:, None, None] + p * bin_size[:, None, None] + (i + 0.5) * step
     inside = (pos >= -1.0) & (pos <= length)           # samples further out contribute 0
     valid = inside & (i < g)                            # rois with fewer samples use fewer slots
     pos = pos.clamp(min=0)

@@ -57,4 +57,6 @@ inline int strided_offset(int i, int nd, const int *shape, const int *st) {
     return off;
 }
 
-#define FOR_EACH(i, n) for (int i = get_global_id(0); i < (n); i += get_global_size(0))
+/* One work-item per item: `ITEM(i, n) { body }` runs body for work-item i < n. (Not a
+ * grid-stride loop: CPU drivers vectorise straight-line work-items several times better.) */
+#define ITEM(i, n) const int i = get_global_id(0); if (i < (n))

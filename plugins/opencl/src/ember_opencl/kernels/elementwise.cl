@@ -5,7 +5,7 @@
 
 #define UNARY(name, OT, expr) \
 __kernel void k_##name(__global OT *o, __global const T *a, geom_t g) { \
-    FOR_EACH(i, g.n) { \
+    ITEM(i, g.n) { \
         pos_t q = locate(&g, i); \
         T x = a[q.p[1]]; \
         o[q.p[0]] = (OT)(expr); \
@@ -16,7 +16,7 @@ __kernel void k_##name(__global OT *o, __global const T *a, geom_t g) { \
 #define BINARY(name, OT, expr) \
 __kernel void k_##name(__global OT *o, __global const T *pa, __global const T *pb, T sa, T sb, \
                    geom_t g) { \
-    FOR_EACH(i, g.n) { \
+    ITEM(i, g.n) { \
         pos_t q = locate(&g, i); \
         T a = (g.smask & 2) ? sa : pa[q.p[1]]; \
         T b = (g.smask & 4) ? sb : pb[q.p[2]]; \
@@ -138,7 +138,7 @@ BINARY(bitwise_right_shift, T, em_shr(a, b))
 /* ---- where(cond, a, b): operand 1 the condition, 2 and 3 the values (bits 4, 8: scalars) ---- */
 __kernel void k_where(__global T *o, __global const uchar *c, __global const T *pa,
                     __global const T *pb, T sa, T sb, geom_t g) {
-    FOR_EACH(i, g.n) {
+    ITEM(i, g.n) {
         pos_t q = locate(&g, i);
         o[q.p[0]] = c[q.p[1]] ? ((g.smask & 4) ? sa : pa[q.p[2]])
                               : ((g.smask & 8) ? sb : pb[q.p[3]]);
@@ -147,12 +147,12 @@ __kernel void k_where(__global T *o, __global const uchar *c, __global const T *
 
 /* ---- creation ---- */
 __kernel void k_fill(__global T *o, T v, geom_t g) {
-    FOR_EACH(i, g.n) { o[locate(&g, i).p[0]] = v; }
+    ITEM(i, g.n) { o[locate(&g, i).p[0]] = v; }
 }
 
 /* start + i * step in the widest type of T's kind (NumPy computes arange that way too) */
 __kernel void k_arange(__global T *o, ACC_T start, ACC_T step, int n) {
-    FOR_EACH(i, n) { o[i] = (T)(start + (ACC_T)i * step); }
+    ITEM(i, n) { o[i] = (T)(start + (ACC_T)i * step); }
 }
 
 /* ---- casts from T (copy_, contiguous and astype are all casts, strided on both sides) ---- */

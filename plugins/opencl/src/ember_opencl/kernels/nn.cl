@@ -10,7 +10,7 @@ inline T line_max(__global const T *x, int L, int st) {
 }
 
 __kernel void k_softmax(__global T *o, __global const T *x, lgeom_t g, int take_log) {
-    FOR_EACH(line, g.nlines) {
+    ITEM(line, g.nlines) {
         __global const T *xl = x + g.off + strided_offset(line, g.nk, g.kshape, g.kst);
         __global T *ol = o + strided_offset(line, g.nk, g.kshape, g.kost);
         T m = line_max(xl, g.L, g.lst), s = 0;
@@ -30,7 +30,7 @@ __kernel void k_cross_entropy(__global T *loss, __global T *lse_out, __global T 
                               __global const long *target, int t_off, int t_st,
                               __global const T *weight, int has_weight, int M, int C,
                               long ignore_index, T eps) {
-    FOR_EACH(i, M) {
+    ITEM(i, M) {
         __global const T *row = x + x_off + i * xr;
         long t = target[t_off + i * t_st];
         int valid = t != ignore_index;
@@ -65,7 +65,7 @@ __kernel void k_cross_entropy_backward(__global T *dx, __global const T *x, int 
                                        __global const T *weight, int has_weight,
                                        __global const T *coef, int g_off, int g_st, T wsum,
                                        int M, int C, long ignore_index, T eps) {
-    FOR_EACH(e, M * C) {
+    ITEM(e, M * C) {
         int i = e / C, j = e % C;
         long t = target[t_off + i * t_st];
         int valid = t != ignore_index;
@@ -91,7 +91,7 @@ typedef struct {
 /* channel-major columns (G, Cg*K, N*L), zeros where a tap falls in the padding */
 __kernel void k_im2col(__global T *cols, __global const T *x, cgeom_t g) {
     int nl = g.N * g.L;
-    FOR_EACH(e, g.G * g.Cg * g.K * nl) {
+    ITEM(e, g.G * g.Cg * g.K * nl) {
         int col = e % nl, row = e / nl;
         int n = col / g.L, l = col % g.L;
         int kidx = row % g.K, c = row / g.K;  /* c = group * Cg + cg */
@@ -115,7 +115,7 @@ __kernel void k_col2im(__global T *img, __global const T *cols, cgeom_t g) {
     int plane = 1;
     for (int d = 0; d < g.sd; ++d) plane *= g.in[d];
     int nl = g.N * g.L;
-    FOR_EACH(e, g.N * g.C * plane) {
+    ITEM(e, g.N * g.C * plane) {
         int q = e % plane, nc = e / plane;
         int c = nc % g.C, n = nc / g.C;
         int coord[3];
@@ -141,7 +141,7 @@ __kernel void k_col2im(__global T *img, __global const T *cols, cgeom_t g) {
 /* max pooling: the first maximum of each window (NaN wins), and its flat index in the input
  * plane; taps in the padding are skipped (PyTorch pads with -inf) */
 __kernel void k_max_pool(__global T *vals, __global long *idx, __global const T *x, cgeom_t g) {
-    FOR_EACH(e, g.N * g.C * g.L) {
+    ITEM(e, g.N * g.C * g.L) {
         int l = e % g.L, nc = e / g.L;
         int c = nc % g.C, n = nc / g.C;
         T best = -INFINITY;

@@ -50,7 +50,7 @@ __kernel void k_##name(__global OT *o, __global const T *x, rgeom_t g) { \
     __local AT scratch[RWG]; \
     int lid = get_local_id(0); \
     if (g.per_thread) { \
-        FOR_EACH(oi, g.nout) { \
+        ITEM(oi, g.nout) { \
             int base = g.off + strided_offset(oi, g.nk, g.kshape, g.kst); \
             AT acc = INIT; \
             for (int j = 0; j < g.R; ++j) \
@@ -85,7 +85,7 @@ REDUCE(argmin, vi_t, long, ((vi_t){T_HIGHEST, INT_MAX}), LOAD_PAIR, c_argmin, FI
 /* ---- scans: one work-item per line ---- */
 #define SCAN(name, OT, INIT, COMBINE) \
 __kernel void k_##name(__global OT *o, __global const T *x, lgeom_t g) { \
-    FOR_EACH(line, g.nlines) { \
+    ITEM(line, g.nlines) { \
         int xb = g.off + strided_offset(line, g.nk, g.kshape, g.kst); \
         int ob = strided_offset(line, g.nk, g.kshape, g.kost); \
         OT acc = INIT; \
@@ -116,7 +116,7 @@ inline int before(T a, T b, int descending) {
 __kernel void k_sort(__global T *vals, __global long *idx, __global T *av, __global int *ai,
                    __global T *bv, __global int *bi, __global const T *x, lgeom_t g,
                    int descending) {
-    FOR_EACH(line, g.nlines) {
+    ITEM(line, g.nlines) {
         int xb = g.off + strided_offset(line, g.nk, g.kshape, g.kst);
         int ob = strided_offset(line, g.nk, g.kshape, g.kost);
         int L = g.L, sb = line * L;

@@ -2,11 +2,12 @@
 
 Parameters are packed into buckets of about ``bucket_cap_mb`` in *reverse* registration order
 (roughly the order in which backward produces their gradients; the first bucket holds at most
-1 MiB so that communication starts early). A post-accumulate-grad hook marks a parameter ready; when all
-of a bucket's parameters are ready, its flattened gradients start an asynchronous all-reduce
-(AVG) while backward goes on. Buckets launch strictly in bucket order so that every rank issues
-the same collectives in the same order. When the last bucket has launched, the reducer waits for
-all of them and writes the averaged gradients back into ``param.grad``.
+1 MiB so that communication starts early). A post-accumulate-grad hook marks a parameter ready;
+when all of a bucket's parameters are ready, its flattened gradients start an asynchronous
+all-reduce (AVG) while backward goes on (each later hook polls it, which is what moves MPI
+along). Buckets launch strictly in bucket order so that every rank issues the same collectives
+in the same order. When the last bucket has launched, the reducer waits for all of them and
+writes the averaged gradients back into ``param.grad``.
 """
 
 from __future__ import annotations
@@ -105,6 +106,14 @@ class Reducer:
         if self.expecting and id(param) in self.bucket_of:
             self.locally_used.add(id(param))
             self._mark_ready(param)
+            self._progress()
+
+    def _progress(self) -> None:
+        """Poll the running all-reduces: MPI moves nonblocking messages along only when asked,
+        so each gradient hook gives the communication of the earlier buckets a push."""
+        for b in self.buckets[:self.next_bucket]:
+            if b.work is not None:
+                b.work.is_completed()
 
     def _mark_ready(self, param) -> None:
         self.buckets[self.bucket_of[id(param)]].pending.discard(id(param))

@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import Regressor, loader, make_data
+from lightning_testutils import Regressor, loader, make_data
 
 import ember
 from ember_lightning import Trainer, seed_everything
@@ -281,3 +281,20 @@ def test_keyboard_interrupt_ends_cleanly_and_leaves_no_partial_files(tmp_path):
     assert files and all(name.endswith(".ckpt") for name in files)  # no temp files left
     for path in (tmp_path / "ck").iterdir():
         assert ember.load(path)["global_step"] in (2, 4)  # each checkpoint is complete
+
+
+def test_auto_accelerator_prefers_gpus_but_not_host_cpu_drivers(monkeypatch):
+    from ember_lightning.trainer.trainer import _resolve_accelerator
+
+    class Backend:
+        def __init__(self, accelerator):
+            self.accelerator = accelerator
+
+        def is_accelerator(self):
+            return self.accelerator
+
+    monkeypatch.setattr(ember.backends, "available_backends", lambda: ["cpu", "opencl"])
+    monkeypatch.setattr(ember.backends, "get_backend", lambda name: Backend(False))  # e.g. pocl
+    assert _resolve_accelerator("auto") == "cpu"
+    monkeypatch.setattr(ember.backends, "get_backend", lambda name: Backend(True))  # a GPU
+    assert _resolve_accelerator("auto") == "opencl"

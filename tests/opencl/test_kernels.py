@@ -94,10 +94,14 @@ def test_sort_long_rows_is_stable():
     np.testing.assert_array_equal(back(values), np.sort(x, 1))
 
 
-@pytest.fixture(params=["cpu-kernel", "gpu-kernels"])
+@pytest.fixture(params=["cpu-kernel", "gpu-kernels", "clblast"])
 def gemm_variant(request, dev, monkeypatch):
-    """Run the GEMM tests with the kernel for CPU drivers and with the tiled (local-memory)
-    kernels that GPUs get, whatever the device here is."""
+    """Run the GEMM tests with the kernel for CPU drivers, with the tiled (local-memory)
+    kernels that GPUs get, whatever the device here is, and through CLBlast where pyclblast
+    is installed (the optional extra)."""
+    if request.param == "clblast":
+        pytest.importorskip("pyclblast", reason="optional: pip install 'ember-opencl[clblast]'")
+    monkeypatch.setenv("EMBER_OPENCL_CLBLAST", "1" if request.param == "clblast" else "0")
     monkeypatch.setattr(dev, "is_cpu", request.param == "cpu-kernel")
     return request.param
 

@@ -50,6 +50,15 @@ class OpenCLBackend(eb.Backend):
     def device_count(self) -> int:
         return len(runtime.devices()) if self.is_available() else 0
 
+    def is_accelerator(self) -> bool:
+        """True when a device is a GPU or accelerator: a CPU driver such as pocl is worth
+        choosing explicitly (``"opencl"``), but not by a Trainer's ``accelerator="auto"``."""
+        if not self.is_available():
+            return False
+        cl = runtime.devices()[0].cl
+        return any(d.cl_device.type & (cl.device_type.GPU | cl.device_type.ACCELERATOR)
+                   for d in runtime.devices())
+
     def synchronize(self, index=None) -> None:
         devices = runtime.devices() if index is None else [runtime.device(index)]
         for device in devices:

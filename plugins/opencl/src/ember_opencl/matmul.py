@@ -1,6 +1,6 @@
-"""matmul with NumPy's semantics (1-d operands, broadcast batch dims) on a tiled, batched GEMM
-kernel (``kernels/gemm.cl``); CLBlast's GEMM is used instead when ``pyclblast`` is installed
-(see ``clblast.py``)."""
+"""matmul with NumPy's semantics (1-d operands, broadcast batch dims) on a batched GEMM kernel
+(``kernels/gemm.cl``); CLBlast's GEMM is used instead where ``pyclblast`` is installed and
+suits the device (see ``clblast.py``)."""
 
 from __future__ import annotations
 

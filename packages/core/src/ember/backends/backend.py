@@ -26,6 +26,12 @@ class Backend:
     def device_count(self) -> int:
         return 1
 
+    def is_accelerator(self) -> bool:
+        """Whether this backend's devices are accelerators that an automatic choice (a Trainer's
+        ``accelerator="auto"``) should prefer to the CPU; False for drivers that run on the host
+        CPU (such as an OpenCL driver for CPUs)."""
+        return True
+
     def unavailable_reason(self) -> str:
         """Why ``is_available()`` is False (no driver, no device, library missing)."""
         return "no device"

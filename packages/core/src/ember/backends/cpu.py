@@ -270,6 +270,9 @@ def _keep_freed_memory() -> None:
 class CPUBackend(Backend):
     name = "cpu"
 
+    def is_accelerator(self) -> bool:
+        return False
+
     def __init__(self):
         super().__init__()
         _keep_freed_memory()

@@ -7,20 +7,27 @@ is polled until a deadline: a peer that died or hangs makes the survivors raise
 
 from __future__ import annotations
 
+import os
 import time
 
-_SPIN_SECONDS = 2e-3  # poll without sleeping first: short collectives finish within this
-_SLEEP_SECONDS = 1e-4  # then give the CPU back between polls
+_BUSY_SECONDS = 1.0  # poll (yielding the core to whoever needs it) this long, as MPI_Wait does
+_SLEEP_SECONDS = 1e-3  # then sleep between polls: a wait this long is a straggler, not latency
 
 
 def poll_until(done, deadline: float) -> bool:
-    """Call ``done()`` until it returns True (→ True) or ``deadline`` (monotonic) passes (→ False)."""
-    spin_until = time.monotonic() + _SPIN_SECONDS
+    """Call ``done()`` until it returns True (→ True) or ``deadline`` (monotonic) passes (→ False).
+
+    Nonblocking MPI operations advance only while someone polls them, so the first second is a
+    busy poll; ``sched_yield`` lets the other processes on an oversubscribed machine run.
+    """
+    busy_until = time.monotonic() + _BUSY_SECONDS
     while not done():
         now = time.monotonic()
         if now >= deadline:
             return False
-        if now > spin_until:
+        if now < busy_until:
+            os.sched_yield()
+        else:
             time.sleep(_SLEEP_SECONDS)
     return True
 

@@ -23,8 +23,8 @@ from ember_lightning.utilities.seed import _collect_rng_states, _set_rng_states
 def _resolve_accelerator(accelerator) -> str:
     names = ember.backends.available_backends()
     if accelerator in ("auto", None):
-        for pref in ("cuda", "opencl"):
-            if pref in names:
+        for pref in ("cuda", "opencl"):  # a GPU if there is one, like Lightning's "auto"
+            if pref in names and ember.backends.get_backend(pref).is_accelerator():
                 return pref
         return "cpu"
     name = "cuda" if accelerator == "gpu" else accelerator

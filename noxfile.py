@@ -100,10 +100,6 @@ def _apt_install_missing(session: nox.Session, packages: list[str]) -> None:
                 external=True, env=env)
 
 
-def _install_core(session: nox.Session) -> None:
-    session.install("-e", str(ROOT / "packages/core"))
-
-
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Run the test suite of every package."""

@@ -7,8 +7,7 @@ import sys
 import ml_dtypes
 import numpy as np
 import pytest
-
-from .conftest import check, requires_mpi, run_mpi
+from mpi_testutils import check, requires_mpi, run_mpi
 
 
 def x_of(rank):

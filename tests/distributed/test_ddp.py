@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from mpi_testutils import check, requires_mpi, run_mpi
 
 import ember
 from ember.nn.parallel.reducer import assign_buckets
-
-from .conftest import check, requires_mpi, run_mpi
 
 PARAMS = ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
 
@@ -27,6 +26,11 @@ def test_world_size_2_equals_single_process(tmp_path):
     # torch's order: the module's own buffers, then its children's entries, all under "module."
     assert keys == ["module.scale", "module.fc1.weight", "module.fc1.bias", "module.fc2.weight",
                     "module.fc2.bias"]
+    for res in ranks:  # broadcast at every forward (broadcast_buffers=True)
+        np.testing.assert_array_equal(res["scale_after_forward"], [10.0, 10.0, 10.0])
+    # two buckets: the first all-reduce started while fc1's gradient did not exist yet
+    for res in ranks + [single]:
+        assert res["launched_before_fc1_grad"].tolist() == [True, False]
     # under no_sync each rank keeps its own (different) gradient
     for res in ranks:
         np.testing.assert_allclose(res["no_sync_grad"], res["local_grad"], rtol=1e-6)
@@ -52,11 +56,14 @@ def test_find_unused_parameters_and_error_without(tmp_path):
 
 
 @requires_mpi
-def test_killed_rank_makes_training_fail_fast():
-    proc = run_mpi(2, "ddp_killed.py", timeout=60)
+def test_killed_rank_makes_training_fail_fast(tmp_path):
+    proc = run_mpi(2, "ddp_killed.py", tmp_path, timeout=60)
     assert proc.returncode != 0
     assert "unreachable" not in proc.stdout
-    assert "rank 0 finished step 2" in proc.stdout
+    # both trained 3 steps together, then rank 0 stopped in step 3's gradient all-reduce
+    for r in range(2):
+        assert (tmp_path / f"rank{r}.log").read_text().split("\n")[:-1] == [
+            f"finished step {i}" for i in range(3)]
     assert "DistBackendError" in proc.stderr
     assert "all_reduce(AVG)" in proc.stderr and "did not finish within the timeout of 3 s" in proc.stderr
     assert "rank 1 (pid" in proc.stderr and "has exited" in proc.stderr

@@ -12,23 +12,12 @@ import numpy as np
 import pytest
 
 import ember
+import ember.distributed as dist
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "scripts", "ddp_fit.py")
 
 
-def _mpi_available() -> bool:
-    try:
-        import mpi4py  # noqa: F401
-
-        from ember.distributed.run import find_mpiexec
-
-        find_mpiexec()
-    except (ImportError, RuntimeError):
-        return False
-    return True
-
-
-requires_mpi = pytest.mark.skipif(not _mpi_available(), reason="needs mpi4py and mpiexec")
+requires_mpi = pytest.mark.skipif(not dist.is_mpi_available(), reason="needs mpi4py and mpiexec")
 
 
 def _fit(root, devices, epochs, *extra):

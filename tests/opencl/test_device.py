@@ -32,6 +32,9 @@ def test_namespace_queries(dev):
     assert isinstance(ember.opencl.get_device_name(0), str)
     assert ember.opencl.current_device() == 0
     assert ember.opencl.supports_float64() == ("cl_khr_fp64" in dev.cl_device.extensions)
+    # a CPU driver (pocl) is usable but not what Trainer(accelerator="auto") should pick
+    backend = ember.backends.get_backend("opencl")
+    assert backend.is_accelerator() == (not all(d.is_cpu for d in _all_devices()))
     t = ember.ones(3, device="opencl") * 2
     ember.opencl.synchronize()
     ember.opencl.synchronize(0)
@@ -40,6 +43,12 @@ def test_namespace_queries(dev):
         ember.zeros(2, device=f"opencl:{n}")
     with pytest.raises(RuntimeError, match=f"opencl:{n} does not exist"):
         ember.opencl.set_device(n)
+
+
+def _all_devices():
+    from ember_opencl.runtime import runtime
+
+    return runtime.devices()
 
 
 def test_memory_stats_and_pool_reuse(dev):
@@ -127,3 +136,45 @@ def test_out_of_memory_is_a_clear_error(dev):
 def test_unsupported_dtype_is_a_clear_error():
     with pytest.raises(TypeError, match="does not support dtype complex64"):
         ember.zeros(2, dtype=ember.complex64, device="opencl")
+
+
+def _two_pocl_devices_env():
+    """pocl exposes two CPU devices with POCL_DEVICES="pthread pthread" (other drivers ignore
+    it, and the test then skips)."""
+    return dict(os.environ, POCL_DEVICES="pthread pthread", COLUMNS="400")
+
+
+def test_two_devices_selection_and_mixing():
+    code = ("import ember\n"
+            "print('COUNT', ember.opencl.device_count())\n"
+            "a = ember.arange(4.0, device='opencl:1')\n"
+            "b = ember.ones(4, device='opencl:0')\n"
+            "print('ON', (a * 2).sum().item(), (a * 2).device, b.device)\n"
+            "ember.opencl.set_device(1)\n"
+            "print('CURRENT', ember.zeros(1, device='opencl').device)\n"
+            "try:\n"
+            "    a + b\n"
+            "except RuntimeError as e:\n"
+            "    print('ERR', e)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=_two_pocl_devices_env(), timeout=300)
+    if "COUNT 2" not in proc.stdout:
+        pytest.skip(f"the driver here does not split into two devices: {proc.stdout[-300:]}")
+    assert "ON 12.0 opencl:1 opencl:0" in proc.stdout, proc.stdout + proc.stderr
+    assert "CURRENT opencl:1" in proc.stdout
+    assert "ERR" in proc.stdout and "opencl:0" in proc.stdout.split("ERR")[1] and \
+        "opencl:1" in proc.stdout.split("ERR")[1]
+
+
+def test_conformance_device_tests_on_second_device():
+    """The conformance kit's device-level tests on opencl:1 (device indices, views, in-place,
+    mixing opencl:0 with opencl:1, MLP training)."""
+    cmd = [sys.executable, "-m", "pytest", "--pyargs", "ember.testing.conformance",
+           "--ember-device", "opencl:1", "-q", "-p", "no:cacheprovider", "--tb=short",
+           "-k", "not test_forward and not test_grad"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=_two_pocl_devices_env(),
+                          timeout=600, cwd=os.path.dirname(__file__))
+    out = proc.stdout + proc.stderr
+    if "does not exist" in out and "opencl:1" in out:
+        pytest.skip("the driver here does not split into two devices")
+    assert proc.returncode == 0 and " passed" in out and " failed" not in out, out[-6000:]

@@ -166,3 +166,35 @@ def test_tensor_level_ops_on_device():
     np.testing.assert_allclose((t.exp() @ t.T).cpu().numpy(),
                                np.exp(t.cpu().numpy()) @ t.cpu().numpy().T, rtol=1e-6)
     assert ember.arange(5, device="opencl").sum().item() == 10
+
+
+@pytest.mark.parametrize("shape,axes", [((64, 5, 40), (0, 2)), ((300, 24), (1,)),
+                                        ((2, 3, 2000), (2,))])
+def test_norm_statistics_and_backward_against_float64(shape, axes):
+    """native_norm in both of its modes (a work-item per output for short rows, a work-group
+    per output for long ones) and its closed-form backward, against NumPy in float64."""
+    from ember_opencl import norm
+
+    x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
+    wshape = tuple(1 if d in axes else n for d, n in enumerate(shape))
+    w = rng.standard_normal(wshape).astype(np.float32)
+    b = rng.standard_normal(wshape).astype(np.float32)
+    out, mean, invstd, var = (back(a) for a in norm.native_norm(on(x), on(w), on(b), axes, 1e-5))
+    x64 = x.astype(np.float64)
+    m = x64.mean(axes, keepdims=True)
+    v = x64.var(axes, keepdims=True)
+    xhat = (x64 - m) / np.sqrt(v + 1e-5)
+    np.testing.assert_allclose(mean, m, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(var, v, rtol=1e-4)
+    np.testing.assert_allclose(out, xhat * w + b, rtol=1e-4, atol=1e-4)
+    g = rng.standard_normal(shape).astype(np.float32)
+    dx, dw, db = (back(a) for a in norm.native_norm_backward(
+        on(g), on(x), on(w), on(mean), on(invstd), axes, wshape, True, True))
+    n = np.prod([shape[d] for d in axes])
+    dxhat = g * w
+    expect = (dxhat - dxhat.mean(axes, keepdims=True)
+              - xhat * (dxhat * xhat).mean(axes, keepdims=True)) / np.sqrt(v + 1e-5)
+    np.testing.assert_allclose(dx, expect, rtol=1e-3, atol=1e-4 * np.sqrt(n))
+    np.testing.assert_allclose(dw, (g * xhat).sum(axes, keepdims=True), rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(db, g.sum(axes, keepdims=True, dtype=np.float64), rtol=1e-4,
+                               atol=1e-3)

@@ -246,3 +246,20 @@ def test_map_style_dataset_with_shuffling_workers(ag_news_served, tmp_path):
     assert sorted(texts) == sorted(f"title {i} text {i}" for i in range(40))
     assert texts != [f"title {i} text {i}" for i in range(40)]  # shuffled
     assert all(int(t.split()[1]) % 4 + 1 == lab for lab, t in zip(labels, texts))
+
+
+def test_download_from_url_torchtext_signature(http_server, tmp_path):
+    from ember_text.utils import download_from_url
+
+    folder, base = http_server
+    (folder / "file.txt").write_text("version 1")
+    digest = hashlib.sha256(b"version 1").hexdigest()
+    # default path: root / the URL's file name; sha256 by default, as torchtext
+    path = download_from_url(f"{base}/file.txt", root=str(tmp_path), hash_value=digest)
+    assert path == str(tmp_path / "file.txt") and open(path).read() == "version 1"
+    (folder / "file.txt").write_text("version 2")
+    assert open(download_from_url(f"{base}/file.txt", root=str(tmp_path))).read() == "version 1"
+    path = download_from_url(f"{base}/file.txt", root=str(tmp_path), overwrite=True)
+    assert open(path).read() == "version 2"
+    with pytest.raises(ValueError, match="hash_type"):
+        download_from_url(f"{base}/file.txt", root=str(tmp_path), hash_type="crc32")

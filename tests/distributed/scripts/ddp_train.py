@@ -57,7 +57,29 @@ for step in range(steps):
             nn.functional.mse_loss(model(x), y).backward()
     opt.step()
     opt.zero_grad()
+res["scale"] = net.scale.numpy().copy()
+# broadcast_buffers: a buffer changed on one rank is rank 0's again at the next forward
+with ember.no_grad():
+    net.scale.fill_(float(10 + r))
+    model(ember.ones(1, 5))
+res["scale_after_forward"] = net.scale.numpy().copy()
+
+# overlap: the bucket of fc2's gradients starts its all-reduce before backward reaches fc1
+fresh = Net()
+overlapped = DDP(fresh, bucket_cap_mb=0.0001)  # ~100 bytes: [fc2.bias, fc2.weight], [fc1.*]
+launches, real_all_reduce = [], dist.all_reduce
+
+
+def spy(tensor, *args, **kwargs):
+    launches.append(fresh.fc1.weight.grad is None)
+    return real_all_reduce(tensor, *args, **kwargs)
+
+
+dist.all_reduce = spy  # what the reducer calls
+overlapped(ember.ones(2, 5)).sum().backward()
+dist.all_reduce = real_all_reduce
+res["launched_before_fc1_grad"] = np.array(launches)
+
 for name, p in net.named_parameters():
     res[name] = p.detach().numpy()
-res["scale"] = net.scale.numpy()
 np.savez(f"{out_dir}/ddp_ws{n}_rank{r}.npz", **res)

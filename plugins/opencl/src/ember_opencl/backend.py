@@ -7,9 +7,16 @@ from functools import partial
 import ember.backends as eb
 from ember.ops.primitives import BINARY, UNARY
 
-from . import array, conv, elementwise, indexing, matmul, movement, nn_ops, reduction
+from . import array, conv, elementwise, indexing, matmul, movement, nn_ops, norm, reduction
 from .namespace import namespace
 from .runtime import runtime
+
+
+#: elementwise fast paths of kernels/elementwise.cl (ember casts integer inputs of the float
+#: functions to float first; relu, square, isinf and isfinite exist for every dtype)
+FAST_UNARY = ["expm1", "log1p", "log2", "log10", "exp2", "tan", "sinh", "cosh", "asin", "acos",
+              "asinh", "acosh", "atanh", "reciprocal", "sigmoid", "silu", "relu", "square",
+              "isinf", "isfinite"]
 
 
 def _primitive_kernels() -> dict:
@@ -37,8 +44,10 @@ class OpenCLBackend(eb.Backend):
         super().__init__()
         self.kernels = _primitive_kernels()
         # fast paths: non-primitive ops the dispatcher prefers to their decompositions
+        self.kernels.update({name: partial(elementwise.unary, name) for name in FAST_UNARY})
         self.kernels.update(nn_ops.KERNELS)
         self.kernels.update(conv.KERNELS)
+        self.kernels.update(norm.KERNELS)
 
     # ---- the device ----------------------------------------------------------------------------
     def is_available(self) -> bool:

@@ -11,9 +11,9 @@ import numpy as np
 from . import clblast
 from .array import CLArray, contiguous_strides, empty, restride
 from .elementwise import cast, check_devices, fill
-from .reduction import sum_
 from .geometry import merge_dims
 from .movement import expand
+from .reduction import sum_
 
 TSM = TSN = 64  # kernels/gemm.cl's output tile
 RTS = 16  # its work-group side

@@ -7,11 +7,13 @@ once finished); ``collectives.py`` turns tensors into buffers and wraps ``test``
 
 from __future__ import annotations
 
+import abc
+
 from .errors import DistBackendError
 from .work import timeout_message
 
 
-class ProcessGroup:
+class ProcessGroup(abc.ABC):
     """Ranks ``ranks`` (global ranks, in group-rank order) of which this process is ``rank()``.
 
     Args:
@@ -63,17 +65,23 @@ class ProcessGroup:
         return ""
 
     # -- what a backend implements: buffers in, test() out ---------------------------------------
+    # (and the operations allreduce, broadcast, reduce, allgather, reduce_scatter, gather,
+    # scatter, send, recv, barrier: see ProcessGroupMPI)
+    @abc.abstractmethod
     def to_buffer(self, tensor, reduce: bool):
         """``(buffer, write_back)``: a buffer holding ``tensor``'s data that the backend can send
-        and receive into, and a function that copies it back into the tensor (None when the
-        buffer is the tensor's own memory). ``reduce``: the buffer will be reduced."""
-        raise NotImplementedError
+        and receive into, and a function that copies it back into the tensor (or just records
+        the change when the buffer is the tensor's own memory). ``reduce``: it will be reduced."""
 
+    @abc.abstractmethod
     def empty(self, shape, like):
         """A new uninitialised buffer of ``shape`` with ``like``'s dtype (and device)."""
-        raise NotImplementedError
 
-    def destroy(self) -> None:
+    @abc.abstractmethod
+    def write(self, tensor, buf) -> None:
+        """Copy buffer ``buf`` into ``tensor``."""
+
+    def destroy(self) -> None:  # noqa: B027 - nothing to release by default
         """Release the communicator."""
 
 

@@ -11,6 +11,7 @@ import atexit
 import datetime
 import os
 import sys
+import time
 import traceback
 
 from .errors import DistBackendError
@@ -29,10 +30,17 @@ def is_available() -> bool:
 
 
 def is_mpi_available() -> bool:
-    """Whether mpi4py (and so an MPI library) can be imported."""
+    """Whether the MPI backend can run: mpi4py imports and an ``mpiexec`` is there to start jobs
+    (neither is imported or run here beyond finding them)."""
+    import importlib.util
+
+    from .run import find_mpiexec
+
+    if importlib.util.find_spec("mpi4py") is None:
+        return False
     try:
-        import mpi4py  # noqa: F401
-    except ImportError:
+        find_mpiexec()
+    except RuntimeError:
         return False
     return True
 
@@ -218,6 +226,7 @@ def _abort(code: int) -> None:
 
     sys.stdout.flush()
     sys.stderr.flush()
+    time.sleep(0.2)  # let mpiexec forward the error message before it tears the job down
     try:
         mpi().COMM_WORLD.Abort(code)
     except Exception:  # noqa: BLE001 - already tearing down: never mask the original error

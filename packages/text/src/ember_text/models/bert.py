@@ -23,6 +23,7 @@ from ember_text.models.weights_io import find_weights_file, load_state_dict_file
 
 __all__ = ["BertConfig", "BertModel"]
 
+
 @dataclass
 class BertConfig:
     """BERT hyper-parameters, with Hugging Face's names and defaults (bert-base-uncased)."""

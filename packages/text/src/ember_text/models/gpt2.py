@@ -22,6 +22,7 @@ from ember_text.models.weights_io import find_weights_file, load_state_dict_file
 
 __all__ = ["Conv1D", "GPT2Config", "GPT2Model", "GPT2LMHeadModel"]
 
+
 @dataclass
 class GPT2Config:
     """GPT-2 hyper-parameters, with Hugging Face's names and defaults (gpt2 small, 124M)."""

@@ -18,6 +18,14 @@ typedef struct {
     int off[4];
 } geom_t;
 
+/* Reductions (reduce.cl, norm statistics): nout outputs over the kept dims (kshape, kst), each
+ * reducing R elements over the reduced dims (rshape, rst); per_thread: one work-item per
+ * output, else one work-group per output. */
+typedef struct {
+    int nk, nr, nout, R, per_thread, off, pad[2];
+    int kshape[MAXD], kst[MAXD], rshape[MAXD], rst[MAXD];
+} rgeom_t;
+
 /* Line-wise kernels (scans, sort, softmax): nlines lines of L elements along one axis, the
  * lines laid out over the kept dims (kshape) with input strides kst and output strides kost. */
 typedef struct {

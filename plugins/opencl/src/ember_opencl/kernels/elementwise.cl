@@ -72,7 +72,11 @@ UNARY(isinf, uchar, isinf(x) != 0)
 UNARY(isfinite, uchar, isfinite(x) != 0)
 #elif defined(IS_BOOL)
 UNARY(isnan, uchar, 0)
+UNARY(isinf, uchar, 0)
+UNARY(isfinite, uchar, 1)
 UNARY(abs, T, x)
+UNARY(relu, T, x)
+UNARY(square, T, x)
 UNARY(bitwise_not, T, !x)
 #else
 UNARY(isnan, uchar, 0)
@@ -86,6 +90,8 @@ UNARY(round, T, x)
 UNARY(bitwise_not, T, ~x)
 UNARY(relu, T, x > 0 ? x : 0)
 UNARY(square, T, x * x)
+UNARY(isinf, uchar, 0)
+UNARY(isfinite, uchar, 1)
 #endif
 
 /* ---- binary ---- */

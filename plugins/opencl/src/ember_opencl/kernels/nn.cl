@@ -170,3 +170,81 @@ __kernel void k_max_pool(__global T *vals, __global long *idx, __global const T 
         idx[e] = best_at;
     }
 }
+
+/* ---- normalisation (batch/layer/group/instance norm): statistics over the reduced dims ---- */
+#define NWG 128  /* the work-group size of k_norm_stats in group mode (the host's too) */
+
+/* mean, biased variance and 1/sqrt(var + eps) per output; two passes over the elements (the
+ * variance from deviations, not from E[x^2] - E[x]^2, which cancels badly) */
+__kernel void k_norm_stats(__global T *mean, __global T *invstd, __global T *var,
+                           __global const T *x, rgeom_t g, T eps) {
+    if (g.per_thread) {
+        ITEM(oi, g.nout) {
+            int base = g.off + strided_offset(oi, g.nk, g.kshape, g.kst);
+            T s = 0, ss = 0;
+            for (int j = 0; j < g.R; ++j) s += x[base + strided_offset(j, g.nr, g.rshape, g.rst)];
+            T m = s / g.R;
+            for (int j = 0; j < g.R; ++j) {
+                T d = x[base + strided_offset(j, g.nr, g.rshape, g.rst)] - m;
+                ss += d * d;
+            }
+            mean[oi] = m;
+            var[oi] = ss / g.R;
+            invstd[oi] = 1 / sqrt(ss / g.R + eps);
+        }
+        return;
+    }
+    __local T part[NWG];
+    int lid = get_local_id(0);
+    for (int oi = get_group_id(0); oi < g.nout; oi += get_num_groups(0)) {
+        int base = g.off + strided_offset(oi, g.nk, g.kshape, g.kst);
+        T s = 0;
+        for (int j = lid; j < g.R; j += NWG) s += x[base + strided_offset(j, g.nr, g.rshape, g.rst)];
+        part[lid] = s;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int h = NWG / 2; h > 0; h >>= 1) {
+            if (lid < h) part[lid] += part[lid + h];
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+        T m = part[0] / g.R;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        T ss = 0;
+        for (int j = lid; j < g.R; j += NWG) {
+            T d = x[base + strided_offset(j, g.nr, g.rshape, g.rst)] - m;
+            ss += d * d;
+        }
+        part[lid] = ss;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int h = NWG / 2; h > 0; h >>= 1) {
+            if (lid < h) part[lid] += part[lid + h];
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+        if (lid == 0) {
+            mean[oi] = m;
+            var[oi] = part[0] / g.R;
+            invstd[oi] = 1 / sqrt(part[0] / g.R + eps);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+}
+
+/* out = (x - mean) * invstd: operands 1-3 are x, mean and invstd (broadcast) */
+__kernel void k_norm_apply(__global T *o, __global const T *x, __global const T *mean,
+                           __global const T *invstd, geom_t g) {
+    ITEM(i, g.n) {
+        pos_t q = locate(&g, i);
+        o[q.p[0]] = (x[q.p[1]] - mean[q.p[2]]) * invstd[q.p[3]];
+    }
+}
+
+/* o = a * w + b in place: operand 1 is o itself, 2 and 3 the weight and bias (smask bits 4 and
+ * 8: absent, then sw = 1 / sb = 0 stand in) */
+__kernel void k_affine(__global T *o, __global const T *w, __global const T *b, T sw, T sb,
+                       geom_t g) {
+    ITEM(i, g.n) {
+        pos_t q = locate(&g, i);
+        T wv = (g.smask & 4) ? sw : w[q.p[2]];
+        T bv = (g.smask & 8) ? sb : b[q.p[3]];
+        o[q.p[0]] = o[q.p[1]] * wv + bv;
+    }
+}

@@ -7,11 +7,6 @@
 
 #define RWG 128  /* must equal the host's work-group size for these kernels (reduction.py) */
 
-typedef struct {
-    int nk, nr, nout, R, per_thread, off, pad[2];
-    int kshape[MAXD], kst[MAXD], rshape[MAXD], rst[MAXD];
-} rgeom_t;
-
 #ifdef IS_FLOAT
 typedef T acc_t;  /* sum/prod of bool and integers accumulate in int64, like PyTorch */
 #else

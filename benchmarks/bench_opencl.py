@@ -37,17 +37,24 @@ def sync(device: str) -> None:
 
 
 def seconds_per_call(fn, device: str, repeat: int, min_time: float = 0.3) -> float:
-    """Best of ``repeat`` rounds; a round runs fn until min_time passed, then synchronizes."""
+    """Best of ``repeat`` rounds. A round runs fn in batches (1, 2, 4… calls, then a
+    synchronize) until one batch takes min_time: OpenCL calls only enqueue work, so timing
+    without a synchronize per batch would count enqueues, not kernels."""
     fn()
     sync(device)
     best = float("inf")
     for _ in range(repeat):
-        start, n = time.perf_counter(), 0
-        while n < 3 or time.perf_counter() - start < min_time:
-            fn()
-            n += 1
-        sync(device)
-        best = min(best, (time.perf_counter() - start) / n)
+        batch = 1
+        while True:
+            start = time.perf_counter()
+            for _ in range(batch):
+                fn()
+            sync(device)
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_time:
+                break
+            batch *= 2
+        best = min(best, elapsed / batch)
     return best
 
 

@@ -53,12 +53,13 @@ def load_digits():
 
 
 class DigitsData(LightningDataModule):
-    def __init__(self, batch_size: int = 64):
+    def __init__(self, batch_size: int = 64, train_size: int | None = None):
         super().__init__()
-        self.batch_size = batch_size
+        self.batch_size, self.train_size = batch_size, train_size
 
     def setup(self, stage=None):
         x, y, tx, ty, self.name = load_digits()
+        x, y = x[:self.train_size], y[:self.train_size]  # None: all of them
         full = TensorDataset(ember.from_numpy(x), ember.from_numpy(y))
         n_val = len(full) // 10
         self.train_set, self.val_set = random_split(
@@ -117,10 +118,12 @@ def main() -> None:
     parser.add_argument("--max-epochs", type=int, default=3)
     parser.add_argument("--root", default="lightning_demo")
     parser.add_argument("--min-accuracy", type=float, default=0.85)
+    parser.add_argument("--train-size", type=int, default=None,
+                        help="use only the first N training images (default: all)")
     args = parser.parse_args()
 
     seed_everything(0)
-    data, model = DigitsData(), LitCNN()
+    data, model = DigitsData(train_size=args.train_size), LitCNN()
     trainer = Trainer(
         max_epochs=args.max_epochs, accelerator=args.accelerator, default_root_dir=args.root,
         callbacks=[ModelCheckpoint(monitor="val_loss", save_top_k=1, save_last=True),

@@ -2,9 +2,9 @@
 it (``python -m pytest --pyargs ember.testing.conformance --ember-device opencl``) in a
 subprocess: every op's forward and gradient against the CPU, and the device-level tests.
 
-The only failures allowed are the ops whose results are complex or float16 tensors, which this
-backend does not store (fft.*, to_float16); they must fail with the backend's own clear
-TypeError, and everything else must pass.
+The only failure allowed is the op whose result is a float16 tensor, which this backend does not
+store (to_float16); it must fail with the backend's own clear TypeError, and everything else
+must pass (the float16 samples of other ops are skipped by the kit itself, with that reason).
 """
 
 import os
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-UNSUPPORTED = re.compile(r"^(fft\.\w+|to_float16)-")
+UNSUPPORTED = re.compile(r"^to_float16-")
 
 
 def test_conformance_kit_on_opencl():
@@ -29,5 +29,5 @@ def test_conformance_kit_on_opencl():
                   or "does not support dtype" not in why]
     assert not unexpected, f"conformance failures on opencl:\n{out[-12000:]}"
     assert len(failed) == len(re.findall(r"^FAILED ", out, re.M)), out[-12000:]
-    assert passed >= 1700, out[-3000:]  # the whole kit ran (1740 of 1802 at the time of writing)
+    assert passed >= 1800, out[-3000:]  # the whole kit ran (1800 of 1802 at the time of writing)
     print(f"opencl conformance: {passed} passed, {len(failed)} unsupported-dtype failures")

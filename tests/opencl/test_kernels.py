@@ -198,3 +198,25 @@ def test_norm_statistics_and_backward_against_float64(shape, axes):
     np.testing.assert_allclose(dw, (g * xhat).sum(axes, keepdims=True), rtol=1e-3, atol=1e-3)
     np.testing.assert_allclose(db, g.sum(axes, keepdims=True, dtype=np.float64), rtol=1e-4,
                                atol=1e-3)
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_complex_kernels_against_numpy(dtype):
+    a = (rng.standard_normal((5, 7)) + 1j * rng.standard_normal((5, 7))).astype(dtype)
+    b = (rng.standard_normal((7,)) + 1j * rng.standard_normal((7,))).astype(dtype)
+    tol = dict(rtol=1e-5 if dtype == np.complex64 else 1e-12)
+    for name, ref in [("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
+                      ("div", np.divide)]:
+        np.testing.assert_allclose(back(elementwise.binary(name, on(a), on(b))), ref(a, b),
+                                   err_msg=name, **tol)
+    np.testing.assert_allclose(back(elementwise.binary("mul", on(a), 2 - 1j)), a * (2 - 1j), **tol)
+    for name, ref in [("conj", np.conj), ("real", np.real), ("imag", np.imag), ("abs", np.abs)]:
+        got = back(elementwise.unary(name, on(a)))
+        assert got.dtype == ref(a).dtype, name
+        np.testing.assert_allclose(got, ref(a), err_msg=name, **tol)
+    np.testing.assert_array_equal(back(elementwise.cast(on(a.real.copy()), dtype)),
+                                  a.real.astype(dtype))
+    np.testing.assert_allclose(back(matmul.matmul(on(a), on(a.T.conj().copy()))), a @ a.T.conj(),
+                               **tol)
+    at = cla.restride(on(a), (7, 5), (1, 7))  # a.T as a view
+    np.testing.assert_allclose(back(matmul.matmul(at, on(a))), a.T @ a, **tol)

@@ -11,7 +11,6 @@ from . import array, conv, elementwise, indexing, matmul, movement, nn_ops, norm
 from .namespace import namespace
 from .runtime import runtime
 
-
 #: elementwise fast paths of kernels/elementwise.cl (ember casts integer inputs of the float
 #: functions to float first; relu, square, isinf and isfinite exist for every dtype)
 FAST_UNARY = ["expm1", "log1p", "log2", "log10", "exp2", "tan", "sinh", "cosh", "asin", "acos",

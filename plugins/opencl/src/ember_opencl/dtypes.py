@@ -1,7 +1,8 @@
 """Which NumPy dtypes live on an OpenCL device, and their OpenCL C names.
 
-bool is stored as ``uchar`` holding 0 or 1 (OpenCL has no bool in buffers). float64 needs the
-device's ``cl_khr_fp64``; float16, bfloat16 and complex are not supported by this backend.
+bool is stored as ``uchar`` holding 0 or 1 (OpenCL has no bool in buffers); complex as
+``float2``/``double2`` (real, imag), with the few kernels of ``kernels/complex.cl``. float64 and
+complex128 need the device's ``cl_khr_fp64``; float16 and bfloat16 are not supported.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ CL_TYPES: dict[np.dtype, str] = {
     np.dtype(np.int64): "long",
     np.dtype(np.float32): "float",
     np.dtype(np.float64): "double",
+    np.dtype(np.complex64): "float2",  # (real, imag)
+    np.dtype(np.complex128): "double2",
 }
 
 _NAMES = {np.dtype(np.bool_): "bool", np.dtype(np.uint8): "uint8", np.dtype(np.int8): "int8",
           np.dtype(np.int16): "int16", np.dtype(np.int32): "int32", np.dtype(np.int64): "int64",
-          np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
+          np.dtype(np.float32): "float32", np.dtype(np.float64): "float64",
+          np.dtype(np.complex64): "complex64", np.dtype(np.complex128): "complex128"}
 
 INT64 = np.dtype(np.int64)
 BOOL = np.dtype(np.bool_)
@@ -33,9 +37,17 @@ def name(dtype: np.dtype) -> str:
     return _NAMES[dtype]
 
 
+def real_of(dtype: np.dtype) -> np.dtype:
+    """complex64 → float32, complex128 → float64; other dtypes unchanged."""
+    return np.empty(0, dtype).real.dtype if dtype.kind == "c" else dtype
+
+
 def defines(dtype: np.dtype, has_fp64: bool) -> dict:
     """The preprocessor definitions that specialise a program to element type ``dtype``."""
     kind = dtype.kind
+    if kind == "c":  # complex.cl: T the (real, imag) vector, RT its real type
+        return {"T": CL_TYPES[dtype], "RT": "float" if dtype.itemsize == 8 else "double",
+                "IS_COMPLEX": "1"}
     d = {"T": CL_TYPES[dtype], "T_BITS": str(dtype.itemsize * 8),
          "IS_SIGNED": "1" if kind in "if" else "0"}
     if kind == "f":
@@ -62,6 +74,6 @@ def check_supported(dtype: np.dtype, has_fp64: bool, device: str) -> None:
     if dtype not in CL_TYPES:
         raise TypeError(f"the OpenCL backend does not support dtype {dtype} (supported: "
                         f"{', '.join(_NAMES.values())})")
-    if dtype.kind == "f" and dtype.itemsize == 8 and not has_fp64:
-        raise TypeError(f"{device} does not support float64 (its driver lacks cl_khr_fp64); use "
-                        "float32 on this device")
+    if (dtype == np.float64 or dtype == np.complex128) and not has_fp64:
+        raise TypeError(f"{device} does not support {dtype} (its driver lacks cl_khr_fp64); "
+                        "use float32 / complex64 on this device")

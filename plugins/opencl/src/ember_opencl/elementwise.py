@@ -2,7 +2,8 @@
 operands), where, casts (astype, copy_, contiguous), fill, full and arange.
 
 All of them are kernels of the one ``elementwise`` program per element type
-(``kernels/elementwise.cl``): a conformance run builds one program per dtype, not one per op.
+(``kernels/elementwise.cl``; ``kernels/complex.cl`` for complex dtypes): a conformance run
+builds one program per dtype, not one per op.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from .runtime import runtime
 #: ops whose result is bool whatever their operands
 BOOL_RESULT = {"isnan", "isinf", "isfinite", "logical_not", "eq", "ne", "lt", "le", "gt", "ge",
                "logical_and", "logical_or", "logical_xor"}
+#: ops whose result is real for complex inputs (their input's dtype otherwise)
+REAL_RESULT = {"real", "imag", "abs"}
 
 
 def broadcast_strides(x: CLArray, shape: tuple) -> tuple:
@@ -48,7 +51,9 @@ def unary(name: str, x: CLArray, out: CLArray | None = None) -> CLArray:
     dev = x.device
     kernel = dev.kernel("elementwise", x.dtype, name)
     if out is None:
-        out = empty(dev, x.shape, dtypes.BOOL if name in BOOL_RESULT else x.dtype)
+        dtype = dtypes.BOOL if name in BOOL_RESULT else \
+            dtypes.real_of(x.dtype) if name in REAL_RESULT else x.dtype
+        out = empty(dev, x.shape, dtype)
     g = pack(out.shape, [out.strides, broadcast_strides(x, out.shape)], [out.offset, x.offset])
     dev.launch(kernel, out.size, out.buf, x.buf, g)
     return out

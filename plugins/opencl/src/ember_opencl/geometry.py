@@ -37,8 +37,21 @@ def merge_dims(shape, strides_list) -> tuple[list, list]:
     return out_shape, out_strides
 
 
+_packed: dict = {}  # layouts repeat every training step: pack each one once
+
+
 def pack(shape, strides_list, offsets, smask: int = 0) -> np.ndarray:
     """The geom_t bytes for operands (output first) walking ``shape`` together."""
+    key = (tuple(shape), tuple(map(tuple, strides_list)), tuple(offsets), smask)
+    g = _packed.get(key)
+    if g is None:
+        if len(_packed) > 4096:
+            _packed.clear()
+        g = _packed[key] = _pack(shape, strides_list, offsets, smask)
+    return g
+
+
+def _pack(shape, strides_list, offsets, smask: int) -> np.ndarray:
     mshape, mstrides = merge_dims(shape, strides_list)
     nd = len(mshape)
     if nd > MAXD:

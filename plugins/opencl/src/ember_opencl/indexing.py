@@ -21,10 +21,6 @@ from .movement import slice_
 from .reduction import cumsum
 
 
-def _is_int(k) -> bool:
-    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
-
-
 def _expand_key(x: CLArray, key) -> list:
     """Key items with the Ellipsis expanded and bool masks replaced by their nonzero columns."""
     key = key if isinstance(key, tuple) else (key,)

@@ -64,7 +64,7 @@ def matmul(a: CLArray, b: CLArray) -> CLArray:
 
 def _gemm(out, A, B, nb, a_bs, b_bs) -> None:
     M, N, K = out.shape[-2], out.shape[-1], A.shape[-1]
-    splits = _k_splits(out.device, M, N, K, nb)
+    splits = 1 if out.dtype.kind == "c" else _k_splits(out.device, M, N, K, nb)
     if splits > 1:
         # few output tiles but a long K (weight gradients: 32x9 outputs, K = 43,264): the K
         # range is cut into `splits` slices computed as a batch, then summed
@@ -102,6 +102,11 @@ def _launch(out, A, B, nb, a_bs, b_bs, K) -> None:
     g = np.array([M, N, K, 0, A.offset, a_bs, A.strides[-2], A.strides[-1],
                   B.offset, b_bs, B.strides[-2], B.strides[-1]], np.int32)
     dev = out.device
+    if out.dtype.kind == "c":  # complex: kernels/complex.cl's one-output-per-work-item GEMM
+        gsize = (-(-N // SMALL) * SMALL, -(-M // SMALL) * SMALL, nb)
+        dev.kernel("gemm", A.dtype, "gemm")(dev.queue, gsize, (SMALL, SMALL, 1), out.buf, A.buf,
+                                            B.buf, g)
+        return
     name, tm, tn, local = _variant(dev, M, N)
     gsize = (-(-N // tn) * local[0], -(-M // tm) * local[1], nb)
     dev.kernel("gemm", A.dtype, name)(dev.queue, gsize, local, out.buf, A.buf, B.buf, g)

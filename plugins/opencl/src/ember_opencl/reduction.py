@@ -1,5 +1,5 @@
 """Reductions over any axes (sum, prod, amax, amin, argmax, argmin), scans along one axis
-(cumsum, cumprod, cummax, cummin) and sort: the ``reduce`` program of each element type."""
+(cumsum, cumprod) and sort: the ``reduce`` program of each element type."""
 
 from __future__ import annotations
 
@@ -124,10 +124,6 @@ def cumsum(x, dim):
 
 def cumprod(x, dim):
     return _scan("cumprod", x, dim, _acc_dtype(x))
-
-
-def cummax_values(x, dim):
-    return _scan("cummax", x, dim, x.dtype)
 
 
 def sort(x: CLArray, dim: int, descending: bool, stable: bool):

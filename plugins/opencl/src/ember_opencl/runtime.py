@@ -84,6 +84,7 @@ class Device:
         self.pool = MemoryPool(ImmediateAllocator(self.queue))
         self.peak_bytes = 0
         self.alloc_count = 0
+        self.alloc_retries = 0
         self._programs: dict = {}
         self._kernels: dict = {}
         self.dummy = cl.Buffer(self.context, cl.mem_flags.READ_WRITE, 8)  # for scalar operands
@@ -103,6 +104,7 @@ class Device:
         try:
             buf = self.pool.allocate(nbytes)
         except self.cl.Error:
+            self.alloc_retries += 1
             self.pool.free_held()  # return cached blocks to the driver and try once more
             try:
                 buf = self.pool.allocate(nbytes)
@@ -121,7 +123,7 @@ class Device:
         return {"allocated_bytes.all.current": self.pool.active_bytes,
                 "allocated_bytes.all.peak": self.peak_bytes,
                 "reserved_bytes.all.current": self.pool.managed_bytes,
-                "num_alloc_retries": 0,
+                "num_alloc_retries": self.alloc_retries,
                 "allocation.all.allocated": self.alloc_count,
                 "active.all.current": self.pool.active_blocks,
                 "inactive_split.all.current": self.pool.held_blocks}
@@ -129,11 +131,17 @@ class Device:
     # ---- programs ----------------------------------------------------------------------------
     def kernel(self, family: str, dtype: np.dtype, name: str):
         """Kernel ``name`` of program ``family`` (``elementwise``, ``reduce``…) specialised to
-        ``dtype`` (in the source every kernel is prefixed ``k_``: ``exp`` is an OpenCL builtin); each program is built once per process (PyOpenCL caches the binary on disk
-        across processes)."""
+        ``dtype``. Each program is built once per process (PyOpenCL caches the binary on disk
+        across processes). In the sources every kernel is prefixed ``k_`` (``exp`` would clash
+        with the OpenCL builtin)."""
         key = (family, dtype, name)
         k = self._kernels.get(key)
         if k is None:
+            if dtype.kind == "c":  # complex tensors have one program of their own
+                if family not in ("elementwise", "gemm"):
+                    raise TypeError(f"the OpenCL backend has no '{name}' kernel for "
+                                    f"{dtypes.name(dtype)} tensors")
+                family = "complex"
             program = self.program(family, dtype)
             try:
                 k = self._kernels[key] = self.cl.Kernel(program, "k_" + name)

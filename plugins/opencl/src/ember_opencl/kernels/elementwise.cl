@@ -175,6 +175,8 @@ CAST(int16, short, TO_SMALL_INT(short))
 CAST(int32, int, x)
 CAST(int64, long, x)
 CAST(float32, float, x)
+CAST(complex64, float2, (float2)((float)x, 0))
 #ifdef HAS_FP64
 CAST(float64, double, x)
+CAST(complex128, double2, (double2)((double)x, 0))
 #endif

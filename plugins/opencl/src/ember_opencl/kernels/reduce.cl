@@ -93,10 +93,6 @@ __kernel void k_##name(__global OT *o, __global const T *x, lgeom_t g) { \
 
 SCAN(cumsum, acc_t, 0, c_add)
 SCAN(cumprod, acc_t, 1, c_mul)
-#ifdef IS_FLOAT
-SCAN(cummax, T, T_LOWEST, c_max)
-SCAN(cummin, T, T_HIGHEST, c_min)
-#endif
 
 /* ---- sort: a stable bottom-up merge sort per line, in two scratch buffers ---- */
 inline int before(T a, T b, int descending) {

@@ -2,7 +2,8 @@
  * floor division and remainder, integer division by zero gives 0 instead of trapping) and the
  * special functions OpenCL C lacks (erfinv, digamma). Compiled once per element type T. */
 
-#ifdef IS_FLOAT
+#if defined(IS_COMPLEX)  /* complex.cl has its own helpers */
+#elif defined(IS_FLOAT)
 #define PI_T ((T)3.14159265358979323846)
 
 inline T em_max(T a, T b) { return (isnan(a) || a > b) ? a : b; }

@@ -134,8 +134,8 @@ def test_out_of_memory_is_a_clear_error(dev):
 
 
 def test_unsupported_dtype_is_a_clear_error():
-    with pytest.raises(TypeError, match="does not support dtype float16"):
-        ember.zeros(2, dtype=ember.float16, device="opencl")
+    with pytest.raises(TypeError, match="does not support dtype bfloat16"):
+        ember.zeros(2, dtype=ember.bfloat16, device="opencl")
 
 
 def _two_pocl_devices_env():
@@ -178,3 +178,13 @@ def test_conformance_device_tests_on_second_device():
     if "does not exist" in out and "opencl:1" in out:
         pytest.skip("the driver here does not split into two devices")
     assert proc.returncode == 0 and " passed" in out and " failed" not in out, out[-6000:]
+
+
+def test_is_accelerator_follows_the_device_type(dev):
+    """A Trainer's accelerator="auto" takes OpenCL only for GPU/accelerator devices: pocl's
+    devices are CPUs (the device type the driver reports, read here through PyOpenCL)."""
+    import pyopencl as cl
+
+    types = [d.type for p in cl.get_platforms() for d in p.get_devices()]
+    is_gpu = any(t & (cl.device_type.GPU | cl.device_type.ACCELERATOR) for t in types)
+    assert ember.backends.get_backend("opencl").is_accelerator() == is_gpu

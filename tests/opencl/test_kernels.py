@@ -220,3 +220,23 @@ def test_complex_kernels_against_numpy(dtype):
                                **tol)
     at = cla.restride(on(a), (7, 5), (1, 7))  # a.T as a view
     np.testing.assert_allclose(back(matmul.matmul(at, on(a))), a.T @ a, **tol)
+
+
+def test_float16_computes_in_float32_and_rounds_like_numpy():
+    a = rng.standard_normal((6, 9)).astype(np.float16)
+    b = rng.standard_normal((9,)).astype(np.float16)
+    t = ember.from_numpy(a).to("opencl")
+    u = ember.from_numpy(b).to("opencl")
+    # NumPy's float16 ufuncs compute in float32 and round once: the same bits are expected
+    np.testing.assert_array_equal((t * u + 1).cpu().numpy(), a * b + np.float16(1))
+    np.testing.assert_array_equal(t.exp().cpu().numpy(), np.exp(a))
+    np.testing.assert_array_equal(t.t().contiguous().cpu().numpy(), a.T)
+    assert (t @ u).dtype is ember.float16
+    np.testing.assert_allclose((t @ u).cpu().numpy(), a.astype(np.float32) @ b.astype(np.float32),
+                               rtol=1e-3, atol=1e-3)
+    np.testing.assert_array_equal(t.to(ember.float32).cpu().numpy(), a.astype(np.float32))
+    x = ember.tensor([1.0, 2.0, 3.0, 4.0], dtype=ember.float16, device="opencl")
+    x[ember.tensor([0, 0, 3], device="opencl")] += ember.tensor([1.0, 1.0, 0.5],
+                                                                 dtype=ember.float16,
+                                                                 device="opencl")
+    np.testing.assert_array_equal(x.cpu().numpy(), np.array([2.0, 2.0, 3.0, 4.5], np.float16))

@@ -7,7 +7,18 @@ from functools import partial
 import ember.backends as eb
 from ember.ops.primitives import BINARY, UNARY
 
-from . import array, conv, elementwise, indexing, matmul, movement, nn_ops, norm, reduction
+from . import (
+    array,
+    conv,
+    elementwise,
+    half,
+    indexing,
+    matmul,
+    movement,
+    nn_ops,
+    norm,
+    reduction,
+)
 from .namespace import namespace
 from .runtime import runtime
 
@@ -47,6 +58,8 @@ class OpenCLBackend(eb.Backend):
         self.kernels.update(nn_ops.KERNELS)
         self.kernels.update(conv.KERNELS)
         self.kernels.update(norm.KERNELS)
+        # float16 tensors are stored as half and computed in float32 (half.py)
+        self.kernels = {name: half.via_float32(name, k) for name, k in self.kernels.items()}
 
     # ---- the device ----------------------------------------------------------------------------
     def is_available(self) -> bool:

@@ -1,8 +1,9 @@
 """Which NumPy dtypes live on an OpenCL device, and their OpenCL C names.
 
 bool is stored as ``uchar`` holding 0 or 1 (OpenCL has no bool in buffers); complex as
-``float2``/``double2`` (real, imag), with the few kernels of ``kernels/complex.cl``. float64 and
-complex128 need the device's ``cl_khr_fp64``; float16 and bfloat16 are not supported.
+``float2``/``double2`` (real, imag), with the few kernels of ``kernels/complex.cl``; float16 as
+``half``, converted to float32 for every op (``kernels/half.cl``). float64 and complex128 need
+the device's ``cl_khr_fp64``; bfloat16 is not supported.
 """
 
 from __future__ import annotations
@@ -19,16 +20,19 @@ CL_TYPES: dict[np.dtype, str] = {
     np.dtype(np.int64): "long",
     np.dtype(np.float32): "float",
     np.dtype(np.float64): "double",
+    np.dtype(np.float16): "half",  # storage only: ops run in float32 (backend.py)
     np.dtype(np.complex64): "float2",  # (real, imag)
     np.dtype(np.complex128): "double2",
 }
 
 _NAMES = {np.dtype(np.bool_): "bool", np.dtype(np.uint8): "uint8", np.dtype(np.int8): "int8",
           np.dtype(np.int16): "int16", np.dtype(np.int32): "int32", np.dtype(np.int64): "int64",
-          np.dtype(np.float32): "float32", np.dtype(np.float64): "float64",
-          np.dtype(np.complex64): "complex64", np.dtype(np.complex128): "complex128"}
+          np.dtype(np.float16): "float16", np.dtype(np.float32): "float32",
+          np.dtype(np.float64): "float64", np.dtype(np.complex64): "complex64", np.dtype(np.complex128): "complex128"}
 
 INT64 = np.dtype(np.int64)
+HALF = np.dtype(np.float16)
+FLOAT32 = np.dtype(np.float32)
 BOOL = np.dtype(np.bool_)
 
 
@@ -45,6 +49,8 @@ def real_of(dtype: np.dtype) -> np.dtype:
 def defines(dtype: np.dtype, has_fp64: bool) -> dict:
     """The preprocessor definitions that specialise a program to element type ``dtype``."""
     kind = dtype.kind
+    if dtype == HALF:  # half.cl: conversions only
+        return {"T": "half", "IS_HALF": "1"}
     if kind == "c":  # complex.cl: T the (real, imag) vector, RT its real type
         return {"T": CL_TYPES[dtype], "RT": "float" if dtype.itemsize == 8 else "double",
                 "IS_COMPLEX": "1"}

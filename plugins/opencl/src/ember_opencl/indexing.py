@@ -175,6 +175,28 @@ def index_put(x: CLArray, key, values, accumulate: bool) -> None:
                x.buf, offsets.buf, values.buf, g, np.int32(serial))
 
 
+def _flat_cumsum(flags: CLArray, chunk: int = 1024) -> CLArray:
+    """Inclusive int64 running count of a contiguous bool array, in parallel: the scan kernel
+    runs one work-item per line, so the array is cut into lines of ``chunk`` (scanned at once),
+    and the lines' totals are scanned and added back."""
+    n = flags.size
+    lines = n // chunk
+    if lines < 2:
+        return cumsum(restride(flags, (n,), (1,), 0), 0)
+    out = empty(flags.device, (n,), dtypes.INT64)
+    head = restride(out, (lines, chunk), (chunk, 1), 0)
+    cast(cumsum(restride(flags, (lines, chunk), (chunk, 1), 0), 1), dtypes.INT64, out=head)
+    totals = cumsum(restride(head, (lines,), (chunk,), chunk - 1), 0)  # counts up to each line
+    before = restride(totals, (lines - 1, 1), (1, 0), 0)  # counts before lines 1, 2, …
+    rows = restride(head, (lines - 1, chunk), (chunk, 1), chunk)
+    binary("add", rows, before, out=rows)
+    if n > lines * chunk:
+        tail = restride(out, (n - lines * chunk,), (1,), lines * chunk)
+        cast(cumsum(restride(flags, tail.shape, (1,), lines * chunk), 0), dtypes.INT64, out=tail)
+        binary("add", tail, restride(totals, (), (), lines - 1), out=tail)
+    return out
+
+
 def nonzero(x: CLArray) -> CLArray:
     """int64 (n, x.ndim) coordinates of the non-zero elements, in C order."""
     dev = x.device
@@ -186,7 +208,7 @@ def nonzero(x: CLArray) -> CLArray:
     flags = binary("ne", x, 0)
     if flags.size == 0:
         return empty(dev, (0, x.ndim), dtypes.INT64)
-    cs = cumsum(restride(flags, (flags.size,), (1,), 0), 0)
+    cs = _flat_cumsum(flags)
     n = int(to_numpy(restride(cs, (), (), cs.size - 1)).item())
     out = empty(dev, (n, x.ndim), dtypes.INT64)
     if n:

@@ -137,7 +137,12 @@ class Device:
         key = (family, dtype, name)
         k = self._kernels.get(key)
         if k is None:
-            if dtype.kind == "c":  # complex tensors have one program of their own
+            if dtype == dtypes.HALF:  # float16: only conversions (ops run in float32)
+                if not name.startswith("cast_"):
+                    raise TypeError(f"the OpenCL backend has no '{name}' kernel for float16 "
+                                    "tensors (their ops run in float32)")
+                family = "half"
+            elif dtype.kind == "c":  # complex tensors have one program of their own
                 if family not in ("elementwise", "gemm"):
                     raise TypeError(f"the OpenCL backend has no '{name}' kernel for "
                                     f"{dtypes.name(dtype)} tensors")

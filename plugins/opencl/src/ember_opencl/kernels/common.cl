@@ -1,7 +1,8 @@
 /* Shared by every ember program: the strided-geometry structs and how a work-item finds its
- * elements. A program is compiled with T (the element type), and IS_FLOAT / IS_BOOL / IS_SIGNED,
- * HAS_FP64 defined by the host (see programs.py); shapes, strides and offsets are kernel
- * arguments, never compiled in, so one build serves every shape. */
+ * elements. A program is compiled with T (the element type) and IS_FLOAT / IS_BOOL / IS_SIGNED /
+ * IS_COMPLEX / IS_HALF, HAS_FP64, HAS_INT64_ATOMICS defined by the host (dtypes.py, runtime.py);
+ * shapes, strides and offsets are kernel arguments, never compiled in, so one build serves
+ * every shape. */
 
 #ifdef HAS_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable

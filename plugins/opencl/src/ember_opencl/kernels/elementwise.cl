@@ -176,6 +176,12 @@ CAST(int32, int, x)
 CAST(int64, long, x)
 CAST(float32, float, x)
 CAST(complex64, float2, (float2)((float)x, 0))
+__kernel void k_cast_float16(__global half *o, __global const T *a, geom_t g) {
+    ITEM(i, g.n) {
+        pos_t q = locate(&g, i);
+        vstore_half((float)a[q.p[1]], q.p[0], o);  /* round to nearest even */
+    }
+}
 #ifdef HAS_FP64
 CAST(float64, double, x)
 CAST(complex128, double2, (double2)((double)x, 0))

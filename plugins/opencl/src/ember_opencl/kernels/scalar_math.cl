@@ -2,7 +2,7 @@
  * floor division and remainder, integer division by zero gives 0 instead of trapping) and the
  * special functions OpenCL C lacks (erfinv, digamma). Compiled once per element type T. */
 
-#if defined(IS_COMPLEX)  /* complex.cl has its own helpers */
+#if defined(IS_COMPLEX) || defined(IS_HALF)  /* complex.cl has its own; half.cl needs none */
 #elif defined(IS_FLOAT)
 #define PI_T ((T)3.14159265358979323846)
 

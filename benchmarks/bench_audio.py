@@ -11,18 +11,14 @@ torch counterpart without torchaudio; its row compares with ``scipy.signal.lfilt
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import sys
 
 # isort: off
 from bench_core import (  # first: fixes the BLAS/thread environment before NumPy loads
-    REPEAT,
     Row,
-    environment,
-    print_environment,
+    argument_parser,
     report,
-    threadpoolctl,
+    single_thread,
     torch,
     try_time,
 )
@@ -119,19 +115,8 @@ def lfilter_row(repeat) -> Row:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    parser.add_argument("--repeat", type=int, default=REPEAT,
-                        help=f"timing rounds (default {REPEAT})")
-    args = parser.parse_args(argv)
-    if torch is not None:
-        torch.set_num_threads(1)
-    limits = (threadpoolctl.threadpool_limits(limits=1) if threadpoolctl
-              else contextlib.nullcontext())
-    with limits:
-        env = environment()
-        print_environment(env)
+    args = argument_parser(__doc__).parse_args(argv)
+    with single_thread() as env:
         rows = [stft_row(args.repeat), melspec_row(args.repeat, False),
                 melspec_row(args.repeat, True), resample_row(args.repeat),
                 lfilter_row(args.repeat)]

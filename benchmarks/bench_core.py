@@ -4,6 +4,10 @@
 
 Prints which BLAS ran, then a markdown table: workload | ember | torch | ratio (ember/torch) |
 target. PyTorch is optional: without it the torch column reads "–". See benchmarks/README.md.
+
+The other ``bench_*.py`` scripts import their shared pieces from here (``Row``, ``try_time``,
+``argument_parser``, ``single_thread``, ``report``); importing this module first also fixes the
+BLAS/thread environment before NumPy loads.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import subprocess
 import sys
 import time
 import timeit
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -280,6 +284,35 @@ def print_environment(env: dict[str, object]) -> None:
     print()
 
 
+@contextlib.contextmanager
+def single_thread() -> Iterator[dict[str, object]]:
+    """Limit PyTorch and every thread pool threadpoolctl sees to one thread for the ``with``
+    block, print the environment (BLAS kernel, versions) and yield it for :func:`report`."""
+    if torch is not None:
+        torch.set_num_threads(1)
+    limits = (
+        threadpoolctl.threadpool_limits(limits=1) if threadpoolctl else contextlib.nullcontext()
+    )
+    with limits:
+        env = environment()
+        print_environment(env)
+        yield env
+
+
+def argument_parser(doc: str, repeat: int | None = REPEAT) -> argparse.ArgumentParser:
+    """The options every benchmark script shares: ``--json PATH`` and (unless ``repeat`` is
+    None) ``--repeat N`` with default ``repeat``; ``doc`` (the script's docstring) is the help."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    if repeat is not None:
+        parser.add_argument(
+            "--repeat", type=int, default=repeat, help=f"timing rounds (default {repeat})"
+        )
+    return parser
+
+
 def markdown_table(rows: list[Row]) -> str:
     lines = [
         "| workload | ember | torch | ratio (ember/torch) | target |",
@@ -296,26 +329,12 @@ def markdown_table(rows: list[Row]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    parser.add_argument(
-        "--repeat", type=int, default=REPEAT, help=f"timing rounds (default {REPEAT})"
-    )
+    parser = argument_parser(__doc__)
     parser.add_argument(
         "--import-runs", type=int, default=5, help="interpreter starts per import timing"
     )
     args = parser.parse_args(argv)
-
-    if torch is not None:
-        torch.set_num_threads(1)
-    limits = (
-        threadpoolctl.threadpool_limits(limits=1) if threadpoolctl else contextlib.nullcontext()
-    )
-    with limits:
-        env = environment()
-        print_environment(env)
+    with single_thread() as env:
         rows = [
             tiny_add(args.repeat),
             tiny_add_graph(args.repeat),

@@ -17,17 +17,14 @@ Same table format as ``bench_core.py``; the target is ember ≤ 1.2× PyTorch's 
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import sys
 import time
 
 from bench_core import (  # also fixes the BLAS/thread environment before NumPy loads
     Row,
-    environment,
-    print_environment,
+    argument_parser,
     report,
-    threadpoolctl,
+    single_thread,
     torch,
 )
 
@@ -178,20 +175,11 @@ def sentence_embeddings(batch: int, seq: int, repeat: int) -> Row:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    parser.add_argument("--repeat", type=int, default=5, help="timing rounds (default 5)")
+    parser = argument_parser(__doc__, repeat=5)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--seq", type=int, default=128)
     args = parser.parse_args(argv)
-    if torch is not None:
-        torch.set_num_threads(1)
-    limits = (threadpoolctl.threadpool_limits(limits=1) if threadpoolctl
-              else contextlib.nullcontext())
-    with limits:
-        env = environment()
-        print_environment(env)
+    with single_thread() as env:
         rows = [sentence_embeddings(args.batch, args.seq, args.repeat)]
     report(rows, env, args.json)
     return 0

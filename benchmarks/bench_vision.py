@@ -15,8 +15,6 @@ loader workers are processes in both libraries.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import sys
 import time
 from pathlib import Path
@@ -24,10 +22,9 @@ from pathlib import Path
 # isort: off
 from bench_core import (  # first: fixes the BLAS/thread environment before NumPy loads
     Row,
-    environment,
-    print_environment,
+    argument_parser,
     report,
-    threadpoolctl,
+    single_thread,
     torch,
 )
 # isort: on
@@ -97,18 +94,11 @@ def ember_epoch(loader) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser(__doc__, repeat=None)  # each row is timed once
     parser.add_argument("--root", default="data", help="dataset root (Debian files are linked)")
     parser.add_argument("--images", type=int, default=60000, help="training images per epoch")
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
     args = parser.parse_args(argv)
-    if torch is not None:
-        torch.set_num_threads(1)
-    limits = threadpoolctl.threadpool_limits(limits=1) if threadpoolctl else contextlib.nullcontext()
-    with limits:
-        env = environment()
-        print_environment(env)
+    with single_thread() as env:
         example.link_debian_files(args.root, example.DEBIAN)
         loader, _ = example.make_loaders(args.root, False, BATCH, WORKERS, args.images, 1)
         dataset = loader.dataset.dataset  # the FashionMNIST under the Subset

@@ -6,7 +6,6 @@ The batches are read through :mod:`ember_vision.datasets.restricted_pickle`, nev
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,18 +13,14 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ember_vision.datasets.archive_files import ArchiveFilesMixin
 from ember_vision.datasets.restricted_pickle import restricted_load
-from ember_vision.datasets.utils import (
-    check_integrity,
-    dataset_not_found,
-    download_and_extract_archive,
-)
 from ember_vision.datasets.vision import VisionDataset
 
 __all__ = ["CIFAR10", "CIFAR100"]
 
 
-class CIFAR10(VisionDataset):
+class CIFAR10(ArchiveFilesMixin, VisionDataset):
     """`CIFAR-10 <https://www.cs.toronto.edu/~kriz/cifar.html>`_: 50,000 training and 10,000
     test images, 32 x 32 RGB, 10 classes.
 
@@ -70,24 +65,15 @@ class CIFAR10(VisionDataset):
                  target_transform: Callable | None = None, download: bool = False) -> None:
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.train = train
-        if download:
-            self.download()
-        if not self._check_integrity():
-            raise dataset_not_found(self._path(name) for name, _ in self._all_files())
+        self._check_or_download(download)
         batches = [self._load_batch(self._path(name))
                    for name, _ in (self.train_list if train else self.test_list)]
         self.data = np.concatenate([images for images, _ in batches])
         self.targets = [label for _, labels in batches for label in labels]
         self._load_meta()
 
-    def _path(self, name: str) -> str:
-        return os.path.join(self.root, self.base_folder, name)
-
-    def _all_files(self) -> list[list[str]]:
+    def _files(self) -> list[list[str]]:
         return self.train_list + self.test_list + [[self.meta["filename"], self.meta["md5"]]]
-
-    def _check_integrity(self) -> bool:
-        return all(check_integrity(self._path(name), md5) for name, md5 in self._all_files())
 
     def _load_batch(self, path: str) -> tuple[np.ndarray, list[int]]:
         """One pickled batch: (uint8 images (N, 32, 32, 3), labels)."""
@@ -120,12 +106,6 @@ class CIFAR10(VisionDataset):
 
     def __len__(self) -> int:
         return len(self.data)
-
-    def download(self) -> None:
-        """Download ``cifar-10-python.tar.gz`` into ``root`` and extract it there."""
-        if self._check_integrity():
-            return
-        download_and_extract_archive(self.url, self.root, filename=self.filename, md5=self.tgz_md5)
 
     def extra_repr(self) -> str:
         return f"Split: {'Train' if self.train else 'Test'}"

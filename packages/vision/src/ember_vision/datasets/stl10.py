@@ -10,18 +10,14 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ember_vision.datasets.utils import (
-    check_integrity,
-    dataset_not_found,
-    download_and_extract_archive,
-    verify_str_arg,
-)
+from ember_vision.datasets.archive_files import ArchiveFilesMixin
+from ember_vision.datasets.utils import verify_str_arg
 from ember_vision.datasets.vision import VisionDataset
 
 __all__ = ["STL10"]
 
 
-class STL10(VisionDataset):
+class STL10(ArchiveFilesMixin, VisionDataset):
     """`STL-10 <https://cs.stanford.edu/~acoates/stl10/>`_: 96 x 96 RGB images, 10 classes,
     5,000 labelled training images, 8,000 test images and 100,000 unlabelled ones.
 
@@ -63,10 +59,7 @@ class STL10(VisionDataset):
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.split = verify_str_arg(split, "split", self.splits)
         self.folds = self._verify_folds(folds)
-        if download:
-            self.download()
-        if not self._check_integrity():
-            raise dataset_not_found(self._path(name) for name, _ in self.train_list + self.test_list)
+        self._check_or_download(download)
         self.data, self.labels = self._load_split()
         class_file = self._path(self.class_names_file)
         if os.path.isfile(class_file):
@@ -81,12 +74,8 @@ class STL10(VisionDataset):
             return folds
         raise ValueError(f"Value for argument folds should be in the range [0, 10), but got {folds}.")
 
-    def _path(self, name: str) -> str:
-        return os.path.join(self.root, self.base_folder, name)
-
-    def _check_integrity(self) -> bool:
-        return all(check_integrity(self._path(name), md5)
-                   for name, md5 in self.train_list + self.test_list)
+    def _files(self) -> list[list[str]]:
+        return self.train_list + self.test_list
 
     def _load_split(self) -> tuple[np.ndarray, np.ndarray]:
         if self.split == "test":
@@ -133,11 +122,6 @@ class STL10(VisionDataset):
 
     def __len__(self) -> int:
         return len(self.data)
-
-    def download(self) -> None:
-        if self._check_integrity():
-            return
-        download_and_extract_archive(self.url, self.root, filename=self.filename, md5=self.tgz_md5)
 
     def extra_repr(self) -> str:
         return f"Split: {self.split}"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
-from ember import nn
+from ember import Tensor, nn
 
 from ._api import WeightsEnum
 
@@ -19,6 +20,27 @@ def _make_divisible(v: float, divisor: int, min_value: int | None = None) -> int
     if new_v < 0.9 * v:
         new_v += divisor
     return new_v
+
+
+def _init_mobilenet(model: nn.Module,
+                    init_linear: Callable[[Tensor], None] | None = None) -> None:
+    """torchvision's initialisation of MobileNet V2/V3 (and EfficientNet): Kaiming-normal
+    (fan_out) convolutions, norm layers set to the identity, zero biases, and linear weights
+    from N(0, 0.01), or drawn by ``init_linear(weight)`` where the model differs."""
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out")
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Linear):
+            if init_linear is None:
+                nn.init.normal_(m.weight, 0, 0.01)
+            else:
+                init_linear(m.weight)
+            nn.init.zeros_(m.bias)
 
 
 def _ovewrite_named_param(kwargs: dict[str, Any], param: str, new_value: Any) -> None:

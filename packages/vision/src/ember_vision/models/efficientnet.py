@@ -17,7 +17,7 @@ from ..ops.misc import Conv2dNormActivation, SqueezeExcitation
 from ..ops.stochastic_depth import StochasticDepth
 from ._api import register_model
 from ._catalog import weights_enum
-from ._utils import _load_weights, _make_divisible, _weights_kwargs
+from ._utils import _init_mobilenet, _load_weights, _make_divisible, _weights_kwargs
 
 __all__ = ["EfficientNet", "MBConvConfig", "FusedMBConvConfig",
            "EfficientNet_B0_Weights", "EfficientNet_B1_Weights", "EfficientNet_B2_Weights",
@@ -132,6 +132,12 @@ class FusedMBConv(_ResidualBlock):
         self.out_channels = cnf.out_channels
 
 
+def _init_classifier(weight: Tensor) -> None:
+    """EfficientNet's linear weights: uniform in ±1/sqrt(out_features)."""
+    init_range = 1.0 / math.sqrt(weight.shape[0])
+    nn.init.uniform_(weight, -init_range, init_range)
+
+
 class EfficientNet(nn.Module):
     """EfficientNet V1 and V2.
 
@@ -183,21 +189,7 @@ class EfficientNet(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Sequential(nn.Dropout(p=dropout, inplace=True),
                                         nn.Linear(lastconv_out, num_classes))
-        self._init_weights()
-
-    def _init_weights(self) -> None:
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                init_range = 1.0 / math.sqrt(m.out_features)
-                nn.init.uniform_(m.weight, -init_range, init_range)
-                nn.init.zeros_(m.bias)
+        _init_mobilenet(self, init_linear=_init_classifier)
 
     def forward(self, x: Tensor) -> Tensor:
         x = ember.flatten(self.avgpool(self.features(x)), 1)

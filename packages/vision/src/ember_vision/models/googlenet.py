@@ -86,6 +86,40 @@ class InceptionAux(nn.Module):
         return self.fc2(x)
 
 
+def _init_truncated_normal(model: nn.Module, std: float) -> None:
+    """Truncated-normal weights for every conv and linear layer (a layer's own ``stddev``
+    attribute, else ``std``) and BatchNorm set to the identity (shared with Inception v3)."""
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            std_m = float(getattr(m, "stddev", std))
+            nn.init.trunc_normal_(m.weight, mean=0.0, std=std_m, a=-2, b=2)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.constant_(m.weight, 1)
+            nn.init.constant_(m.bias, 0)
+
+
+def _build_with_aux_heads(model_cls: Callable[..., nn.Module], weights, progress: bool,
+                          kwargs: dict[str, Any], aux_default: bool,
+                          aux_heads: tuple[str, ...]) -> nn.Module:
+    """``model_cls(**kwargs)``; with ``weights``, the published checkpoint is loaded (it holds
+    the auxiliary heads), then the heads named in ``aux_heads`` are dropped unless
+    ``aux_logits`` (default ``aux_default``) asks for them. Shared with Inception v3."""
+    keep_aux = kwargs.get("aux_logits", aux_default)
+    if weights is not None:
+        kwargs.setdefault("transform_input", True)
+        _ovewrite_named_param(kwargs, "aux_logits", True)
+        _ovewrite_named_param(kwargs, "init_weights", False)
+        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
+    model = model_cls(**kwargs)
+    if weights is not None:
+        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
+        if not keep_aux:
+            model.aux_logits = False
+            for name in aux_heads:
+                setattr(model, name, None)
+    return model
+
+
 class GoogLeNet(nn.Module):
     """GoogLeNet.
 
@@ -135,12 +169,7 @@ class GoogLeNet(nn.Module):
         self.dropout = nn.Dropout(p=dropout)
         self.fc = nn.Linear(1024, num_classes)
         if init_weights is None or init_weights:
-            for m in self.modules():
-                if isinstance(m, (nn.Conv2d, nn.Linear)):
-                    nn.init.trunc_normal_(m.weight, mean=0.0, std=0.01, a=-2, b=2)
-                elif isinstance(m, nn.BatchNorm2d):
-                    nn.init.constant_(m.weight, 1)
-                    nn.init.constant_(m.bias, 0)
+            _init_truncated_normal(self, std=0.01)
 
     def forward(self, x: Tensor):
         if self.transform_input:
@@ -171,20 +200,9 @@ def googlenet(*, weights: GoogLeNet_Weights | None = None, progress: bool = True
     The published checkpoint is loaded with its (untrained) auxiliary heads, which are then
     dropped unless ``aux_logits=True`` is asked for."""
     weights = GoogLeNet_Weights.verify(weights)
-    original_aux_logits = kwargs.get("aux_logits", False)
-    if weights is not None:
-        kwargs.setdefault("transform_input", True)
-        _ovewrite_named_param(kwargs, "aux_logits", True)
-        _ovewrite_named_param(kwargs, "init_weights", False)
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    model = GoogLeNet(**kwargs)
-    if weights is not None:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
-        if not original_aux_logits:
-            model.aux_logits = False
-            model.aux1 = None
-            model.aux2 = None
-        else:
-            warnings.warn("auxiliary heads in the pretrained googlenet model are NOT pretrained, "
-                          "so make sure to train them", stacklevel=2)
+    model = _build_with_aux_heads(GoogLeNet, weights, progress, kwargs, aux_default=False,
+                                  aux_heads=("aux1", "aux2"))
+    if weights is not None and model.aux_logits:
+        warnings.warn("auxiliary heads in the pretrained googlenet model are NOT pretrained, "
+                      "so make sure to train them", stacklevel=2)
     return model

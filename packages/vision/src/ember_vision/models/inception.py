@@ -12,8 +12,12 @@ from ember.nn import functional as F
 
 from ._api import register_model
 from ._catalog import weights_enum
-from ._utils import _ovewrite_named_param
-from .googlenet import BasicConv2d, imagenet_to_tf_normalization
+from .googlenet import (
+    BasicConv2d,
+    _build_with_aux_heads,
+    _init_truncated_normal,
+    imagenet_to_tf_normalization,
+)
 
 __all__ = ["Inception3", "InceptionOutputs", "_InceptionOutputs", "Inception_V3_Weights",
            "inception_v3"]
@@ -216,13 +220,7 @@ class Inception3(nn.Module):
         self.dropout = nn.Dropout(p=dropout)
         self.fc = nn.Linear(2048, num_classes)
         if init_weights is None or init_weights:
-            for m in self.modules():
-                if isinstance(m, (nn.Conv2d, nn.Linear)):
-                    std = float(getattr(m, "stddev", 0.1))
-                    nn.init.trunc_normal_(m.weight, mean=0.0, std=std, a=-2, b=2)
-                elif isinstance(m, nn.BatchNorm2d):
-                    nn.init.constant_(m.weight, 1)
-                    nn.init.constant_(m.bias, 0)
+            _init_truncated_normal(self, std=0.1)
 
     def forward(self, x: Tensor):
         if self.transform_input:
@@ -250,17 +248,5 @@ def inception_v3(*, weights: Inception_V3_Weights | None = None, progress: bool 
 
     With weights, ``transform_input`` defaults to True and the auxiliary head is kept unless
     ``aux_logits=False``."""
-    weights = Inception_V3_Weights.verify(weights)
-    original_aux_logits = kwargs.get("aux_logits", True)
-    if weights is not None:
-        kwargs.setdefault("transform_input", True)
-        _ovewrite_named_param(kwargs, "aux_logits", True)
-        _ovewrite_named_param(kwargs, "init_weights", False)
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
-    model = Inception3(**kwargs)
-    if weights is not None:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
-        if not original_aux_logits:
-            model.aux_logits = False
-            model.AuxLogits = None
-    return model
+    return _build_with_aux_heads(Inception3, Inception_V3_Weights.verify(weights), progress,
+                                 kwargs, aux_default=True, aux_heads=("AuxLogits",))

@@ -11,7 +11,7 @@ from ember import Tensor, nn
 from ..ops.misc import Conv2dNormActivation
 from ._api import register_model
 from ._catalog import weights_enum
-from ._utils import _load_weights, _make_divisible, _weights_kwargs
+from ._utils import _init_mobilenet, _load_weights, _make_divisible, _weights_kwargs
 
 __all__ = ["MobileNetV2", "InvertedResidual", "MobileNet_V2_Weights", "mobilenet_v2"]
 
@@ -100,21 +100,6 @@ class MobileNetV2(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         x = nn.functional.adaptive_avg_pool2d(self.features(x), (1, 1))
         return self.classifier(ember.flatten(x, 1))
-
-
-def _init_mobilenet(model: nn.Module) -> None:
-    """torchvision's MobileNet initialisation (shared by V2 and V3)."""
-    for m in model.modules():
-        if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(m.weight, mode="fan_out")
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.Linear):
-            nn.init.normal_(m.weight, 0, 0.01)
-            nn.init.zeros_(m.bias)
 
 
 MobileNet_V2_Weights = weights_enum("MobileNet_V2_Weights", __name__)

@@ -12,8 +12,7 @@ from ember import Tensor, nn
 from ..ops.misc import Conv2dNormActivation, SqueezeExcitation
 from ._api import register_model
 from ._catalog import weights_enum
-from ._utils import _load_weights, _make_divisible, _weights_kwargs
-from .mobilenetv2 import _init_mobilenet
+from ._utils import _init_mobilenet, _load_weights, _make_divisible, _weights_kwargs
 
 __all__ = ["MobileNetV3", "InvertedResidualConfig", "InvertedResidual",
            "MobileNet_V3_Large_Weights", "MobileNet_V3_Small_Weights", "mobilenet_v3_large",

@@ -16,6 +16,17 @@ def _ovewrite_value_param(param: str, actual, expected):
     return expected
 
 
+def _resolve_params(weights, num_classes: int | None, aux_loss: bool | None, weights_backbone):
+    """``(num_classes, aux_loss, weights_backbone)`` the way torchvision resolves them: a full
+    checkpoint fixes the class count and the aux head, and includes the backbone; without one
+    there are 21 classes (Pascal VOC) unless asked otherwise."""
+    if weights is not None:
+        num_classes = _ovewrite_value_param("num_classes", num_classes,
+                                            len(weights.meta["categories"]))
+        return num_classes, _ovewrite_value_param("aux_loss", aux_loss, True), None
+    return (21 if num_classes is None else num_classes), aux_loss, weights_backbone
+
+
 class _SimpleSegmentationModel(nn.Module):
     """``backbone`` returns ``{"out": ..., "aux": ...}`` feature maps; each head's prediction is
     upsampled (bilinear) to the input's size. Returns ``{"out": (N, K, H, W)[, "aux": ...]}``."""

@@ -12,11 +12,11 @@ from ember.nn import functional as F
 
 from .._api import register_model
 from .._catalog import weights_enum
-from .._utils import IntermediateLayerGetter
+from .._utils import IntermediateLayerGetter, _load_weights
 from ..mobilenetv3 import MobileNet_V3_Large_Weights, MobileNetV3, mobilenet_v3_large
 from ..resnet import ResNet, ResNet50_Weights, ResNet101_Weights, resnet50, resnet101
-from ._utils import _ovewrite_value_param, _SimpleSegmentationModel
-from .fcn import FCNHead
+from ._utils import _resolve_params, _SimpleSegmentationModel
+from .fcn import FCNHead, _resnet_features
 
 __all__ = ["DeepLabV3", "DeepLabHead", "DeepLabV3_ResNet50_Weights", "DeepLabV3_ResNet101_Weights",
            "DeepLabV3_MobileNet_V3_Large_Weights", "deeplabv3_mobilenet_v3_large",
@@ -86,12 +86,8 @@ class DeepLabHead(nn.Sequential):
 
 
 def _deeplabv3_resnet(backbone: ResNet, num_classes: int, aux: bool | None) -> DeepLabV3:
-    return_layers = {"layer4": "out"}
-    if aux:
-        return_layers["layer3"] = "aux"
-    backbone = IntermediateLayerGetter(backbone, return_layers=return_layers)
-    aux_classifier = FCNHead(1024, num_classes) if aux else None
-    return DeepLabV3(backbone, DeepLabHead(2048, num_classes), aux_classifier)
+    features, aux_classifier = _resnet_features(backbone, num_classes, aux)
+    return DeepLabV3(features, DeepLabHead(2048, num_classes), aux_classifier)
 
 
 def mobilenet_stage_indices(features: nn.Sequential) -> list[int]:
@@ -115,21 +111,6 @@ def _deeplabv3_mobilenetv3(backbone: MobileNetV3, num_classes: int,
     return DeepLabV3(getter, classifier, aux_classifier)
 
 
-def _prepare(weights, num_classes: int | None, aux_loss: bool | None, weights_backbone):
-    """Resolve num_classes / aux_loss / backbone weights the way torchvision does."""
-    if weights is not None:
-        num_classes = _ovewrite_value_param("num_classes", num_classes,
-                                            len(weights.meta["categories"]))
-        return num_classes, _ovewrite_value_param("aux_loss", aux_loss, True), None
-    return (21 if num_classes is None else num_classes), aux_loss, weights_backbone
-
-
-def _finish(model: nn.Module, weights, progress: bool) -> nn.Module:
-    if weights is not None:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
-    return model
-
-
 DeepLabV3_ResNet50_Weights = weights_enum("DeepLabV3_ResNet50_Weights", __name__)
 DeepLabV3_ResNet101_Weights = weights_enum("DeepLabV3_ResNet101_Weights", __name__)
 DeepLabV3_MobileNet_V3_Large_Weights = weights_enum("DeepLabV3_MobileNet_V3_Large_Weights",
@@ -145,11 +126,11 @@ def deeplabv3_resnet50(*, weights: DeepLabV3_ResNet50_Weights | None = None,
     """DeepLabV3-ResNet50 (42.0M parameters with the aux head). Like torchvision, the backbone's
     ImageNet weights are downloaded by default: pass ``weights_backbone=None`` to skip them."""
     weights = DeepLabV3_ResNet50_Weights.verify(weights)
-    num_classes, aux_loss, wb = _prepare(weights, num_classes, aux_loss,
+    num_classes, aux_loss, wb = _resolve_params(weights, num_classes, aux_loss,
                                          ResNet50_Weights.verify(weights_backbone))
     backbone = resnet50(weights=wb, progress=progress,
                         replace_stride_with_dilation=[False, True, True])
-    return _finish(_deeplabv3_resnet(backbone, num_classes, aux_loss), weights, progress)
+    return _load_weights(_deeplabv3_resnet(backbone, num_classes, aux_loss), weights, progress)
 
 
 @register_model()
@@ -161,11 +142,11 @@ def deeplabv3_resnet101(*, weights: DeepLabV3_ResNet101_Weights | None = None,
     """DeepLabV3-ResNet101 (61.0M parameters with the aux head); see
     :func:`deeplabv3_resnet50`."""
     weights = DeepLabV3_ResNet101_Weights.verify(weights)
-    num_classes, aux_loss, wb = _prepare(weights, num_classes, aux_loss,
+    num_classes, aux_loss, wb = _resolve_params(weights, num_classes, aux_loss,
                                          ResNet101_Weights.verify(weights_backbone))
     backbone = resnet101(weights=wb, progress=progress,
                          replace_stride_with_dilation=[False, True, True])
-    return _finish(_deeplabv3_resnet(backbone, num_classes, aux_loss), weights, progress)
+    return _load_weights(_deeplabv3_resnet(backbone, num_classes, aux_loss), weights, progress)
 
 
 @register_model()
@@ -177,7 +158,8 @@ def deeplabv3_mobilenet_v3_large(*, weights: DeepLabV3_MobileNet_V3_Large_Weight
                                  **kwargs: Any) -> DeepLabV3:
     """DeepLabV3 on a dilated MobileNetV3-Large (11.0M parameters with the aux head)."""
     weights = DeepLabV3_MobileNet_V3_Large_Weights.verify(weights)
-    num_classes, aux_loss, wb = _prepare(weights, num_classes, aux_loss,
+    num_classes, aux_loss, wb = _resolve_params(weights, num_classes, aux_loss,
                                          MobileNet_V3_Large_Weights.verify(weights_backbone))
     backbone = mobilenet_v3_large(weights=wb, progress=progress, dilated=True)
-    return _finish(_deeplabv3_mobilenetv3(backbone, num_classes, aux_loss), weights, progress)
+    model = _deeplabv3_mobilenetv3(backbone, num_classes, aux_loss)
+    return _load_weights(model, weights, progress)

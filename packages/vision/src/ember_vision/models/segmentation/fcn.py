@@ -9,9 +9,9 @@ from ember import nn
 
 from .._api import register_model
 from .._catalog import weights_enum
-from .._utils import IntermediateLayerGetter
+from .._utils import IntermediateLayerGetter, _load_weights
 from ..resnet import ResNet, ResNet50_Weights, ResNet101_Weights, resnet50, resnet101
-from ._utils import _ovewrite_value_param, _SimpleSegmentationModel
+from ._utils import _resolve_params, _SimpleSegmentationModel
 
 __all__ = ["FCN", "FCNHead", "FCN_ResNet50_Weights", "FCN_ResNet101_Weights", "fcn_resnet50",
            "fcn_resnet101"]
@@ -39,30 +39,29 @@ class FCNHead(nn.Sequential):
                          nn.Conv2d(inter, channels, 1))
 
 
-def _fcn_resnet(backbone: ResNet, num_classes: int, aux: bool | None) -> FCN:
+def _resnet_features(backbone: ResNet, num_classes: int,
+                     aux: bool | None) -> tuple[IntermediateLayerGetter, FCNHead | None]:
+    """A dilated ResNet returning ``layer4`` as ``"out"`` (and ``layer3`` as ``"aux"``), and
+    the auxiliary FCN head on ``layer3`` when ``aux`` (shared with DeepLabV3)."""
     return_layers = {"layer4": "out"}
     if aux:
         return_layers["layer3"] = "aux"
-    backbone = IntermediateLayerGetter(backbone, return_layers=return_layers)
-    aux_classifier = FCNHead(1024, num_classes) if aux else None
-    return FCN(backbone, FCNHead(2048, num_classes), aux_classifier)
+    features = IntermediateLayerGetter(backbone, return_layers=return_layers)
+    return features, (FCNHead(1024, num_classes) if aux else None)
+
+
+def _fcn_resnet(backbone: ResNet, num_classes: int, aux: bool | None) -> FCN:
+    features, aux_classifier = _resnet_features(backbone, num_classes, aux)
+    return FCN(features, FCNHead(2048, num_classes), aux_classifier)
 
 
 def _build(weights, progress: bool, num_classes: int | None, aux_loss: bool | None,
            backbone_fn, weights_backbone) -> FCN:
-    if weights is not None:
-        weights_backbone = None  # the full checkpoint includes the backbone
-        num_classes = _ovewrite_value_param("num_classes", num_classes,
-                                            len(weights.meta["categories"]))
-        aux_loss = _ovewrite_value_param("aux_loss", aux_loss, True)
-    elif num_classes is None:
-        num_classes = 21
+    num_classes, aux_loss, weights_backbone = _resolve_params(weights, num_classes, aux_loss,
+                                                              weights_backbone)
     backbone = backbone_fn(weights=weights_backbone, progress=progress,
                            replace_stride_with_dilation=[False, True, True])
-    model = _fcn_resnet(backbone, num_classes, aux_loss)
-    if weights is not None:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
-    return model
+    return _load_weights(_fcn_resnet(backbone, num_classes, aux_loss), weights, progress)
 
 
 FCN_ResNet50_Weights = weights_enum("FCN_ResNet50_Weights", __name__)

@@ -10,9 +10,9 @@ from ember.nn import functional as F
 
 from .._api import register_model
 from .._catalog import weights_enum
-from .._utils import IntermediateLayerGetter
+from .._utils import IntermediateLayerGetter, _load_weights
 from ..mobilenetv3 import MobileNet_V3_Large_Weights, MobileNetV3, mobilenet_v3_large
-from ._utils import _ovewrite_value_param
+from ._utils import _resolve_params
 from .deeplabv3 import mobilenet_stage_indices
 
 __all__ = ["LRASPP", "LRASPP_MobileNet_V3_Large_Weights", "lraspp_mobilenet_v3_large"]
@@ -89,15 +89,7 @@ def lraspp_mobilenet_v3_large(*, weights: LRASPP_MobileNet_V3_Large_Weights | No
     if kwargs.pop("aux_loss", False):
         raise ValueError("lraspp_mobilenet_v3_large does not use an auxiliary loss")
     weights = LRASPP_MobileNet_V3_Large_Weights.verify(weights)
-    weights_backbone = MobileNet_V3_Large_Weights.verify(weights_backbone)
-    if weights is not None:
-        weights_backbone = None
-        num_classes = _ovewrite_value_param("num_classes", num_classes,
-                                            len(weights.meta["categories"]))
-    elif num_classes is None:
-        num_classes = 21
+    num_classes, _, weights_backbone = _resolve_params(
+        weights, num_classes, None, MobileNet_V3_Large_Weights.verify(weights_backbone))
     backbone = mobilenet_v3_large(weights=weights_backbone, progress=progress, dilated=True)
-    model = _lraspp_mobilenetv3(backbone, num_classes)
-    if weights is not None:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
-    return model
+    return _load_weights(_lraspp_mobilenetv3(backbone, num_classes), weights, progress)

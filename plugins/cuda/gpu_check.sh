@@ -8,7 +8,8 @@
 # 2. runs ember's backend conformance kit on the GPU (--ember-device cuda);
 # 3. runs tests/cuda (the GPU tests: fused CUDA kernels against the xp ones, ember.cuda's
 #    memory/stream/event functions, AMP, the examples on cuda against the CPU);
-# 4. runs benchmarks/bench_cuda.py --quick (ember vs PyTorch CUDA, side by side);
+# 4. runs benchmarks/bench_cuda.py --quick (ember vs PyTorch CUDA, side by side) and
+#    tests/distributed/gpu_nccl_check.py (ember.distributed's NCCL backend, one process);
 # 5. prints a short table of the stages.
 #
 # Every stage has a time limit (total under ~8 minutes); a stage that fails does not stop the
@@ -122,6 +123,8 @@ stage "conformance kit (cuda)" 240 "$PY" -m pytest --pyargs ember.testing.confor
 stage "tests/cuda" 120 "$PY" -m pytest tests/cuda -q -p no:cacheprovider -rs --tb=short \
     --ignore tests/cuda/test_backend_logic_on_numpy.py
 stage "bench_cuda --quick" 120 "$PY" benchmarks/bench_cuda.py --quick
+# ember.distributed's NCCL backend (issue 10), one process on one GPU
+stage "nccl (1 process)" 60 "$PY" tests/distributed/gpu_nccl_check.py
 
 # ---- 5. summary -----------------------------------------------------------------------------------
 echo

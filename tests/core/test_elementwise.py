@@ -74,3 +74,18 @@ def test_no_numpy_warnings_for_inf_and_nan(recwarn):
     out = [t / 0, t.log(), t.sqrt(), t ** -1]
     assert np.isinf(out[0].numpy()[2]) and np.isnan(out[1].numpy()[1])
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize("dtype, scalar", [("uint8", -16), ("uint8", 300), ("int8", 1000),
+                                           ("int16", -40000), ("int32", 2**33 + 5)])
+@pytest.mark.parametrize("op", ["add", "mul", "bitwise_and", "bitwise_or"])
+def test_out_of_range_int_scalar_wraps_to_the_tensors_dtype(dtype, scalar, op):
+    """PyTorch casts an int scalar to an integer tensor's dtype (C wrap-around), so
+    ``uint8_tensor & -16`` masks with 240; NumPy would raise OverflowError."""
+    x = np.array([0, 1, 7, 100, -3 if dtype[0] == "i" else 200], dtype=dtype)
+    wrapped = np.array(scalar % 2**64, dtype=np.uint64).astype(dtype)  # C cast, NumPy's way
+    expected = getattr(np, {"add": "add", "mul": "multiply"}.get(op, op))(x, wrapped)
+    t = ember.from_numpy(x)
+    for result in (getattr(ember, op)(t, scalar), getattr(ember, op)(scalar, t)):
+        assert result.dtype == getattr(ember, dtype)
+        np.testing.assert_array_equal(result.numpy(), expected)

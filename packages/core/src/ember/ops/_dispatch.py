@@ -128,15 +128,35 @@ def promote(a, b, name: str):
         if kind is None:
             return a, as_tensor_like(b, a, dtype=None if _is_arraylike(b) else a.dtype)
         dt = promote_with_scalar(a.dtype, kind)
-        return (a if dt is a.dtype else a.to(dt)), b
+        return (a if dt is a.dtype else a.to(dt)), (_wrap_int(b, dt) if type(b) is int else b)
     if tb:
         kind = scalar_kind(a)
         if kind is None:
             return as_tensor_like(a, b), b
         dt = promote_with_scalar(b.dtype, kind)
-        return a, (b if dt is b.dtype else b.to(dt))
+        return (_wrap_int(a, dt) if type(a) is int else a), (b if dt is b.dtype else b.to(dt))
     raise TypeError(f"{name}(): expected at least one Tensor argument, got "
                     f"{type(a).__name__} and {type(b).__name__}")
+
+
+@functools.cache
+def _int_range(np_dtype) -> tuple[int, int] | None:
+    """(number of values, smallest value) of an integer dtype; None for other dtypes."""
+    import numpy as np
+
+    if np_dtype.kind not in "iu":
+        return None
+    info = np.iinfo(np_dtype)
+    return info.max - info.min + 1, info.min
+
+
+def _wrap_int(s: int, dt) -> int:
+    """An int scalar meets an integer tensor: PyTorch casts it to the tensor's dtype, wrapping
+    around like C (``uint8 & -16`` uses 240); NumPy would raise OverflowError instead."""
+    r = _int_range(dt.np)
+    if r is None or r[1] <= s < r[1] + r[0]:
+        return s
+    return (s - r[1]) % r[0] + r[1]
 
 
 def _is_arraylike(x) -> bool:

@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 import ember  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_train  # noqa: E402  (the CPU benchmark's workloads and helpers)
 from bench_train import _LeNet  # noqa: E402  (the same CNN as the CPU benchmark)
 
 
@@ -82,21 +83,10 @@ def gemm(device, n):
 # ---- training steps (bench_train.py's workloads, on a device) -----------------------------------
 
 def _data(device, shape, classes):
-    rng = np.random.default_rng(0)
-    x = ember.from_numpy(rng.standard_normal(shape, dtype=np.float32)).to(device)
-    y = ember.from_numpy(rng.integers(0, classes, shape[0])).to(device)
-    return x, y
+    return tuple(t.to(device) for t in bench_train._data(ember, shape, classes))
 
 
-def _step(model, opt, loss_fn, x, y):
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+_step = bench_train._train_step
 
 
 def mlp_sgd(device):

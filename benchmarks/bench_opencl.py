@@ -114,16 +114,7 @@ def transformer_adam(device):
     opt = ember.optim.Adam(list(block.parameters()) + list(head.parameters()), lr=1e-3)
     x, _ = _data(device, (16, 128, 256), 1000)
     _, y = _data(device, (16 * 128,), 1000)
-    loss_fn = nn.CrossEntropyLoss()
-
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(head(block(x)).flatten(0, 1), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    return _step(lambda t: head(block(t)).flatten(0, 1), opt, nn.CrossEntropyLoss(), x, y)
 
 
 WORKLOADS = [("MLP 784-512-512-10, b128, SGD-momentum step", mlp_sgd),

@@ -53,6 +53,8 @@ _LAZY_ATTRS = {
     "autocast": ("ember.amp", "autocast"),
     "is_autocast_enabled": ("ember.amp", "is_autocast_enabled"),
     "get_autocast_dtype": ("ember.amp", "get_autocast_dtype"),
+    "set_num_threads": ("ember._threads", "set_num_threads"),
+    "get_num_threads": ("ember._threads", "get_num_threads"),
     "save": ("ember.serialization", "save"),
     "load": ("ember.serialization", "load"),
     **{name: ("ember.spectral", name) for name in (

@@ -4,13 +4,12 @@ transformers / sentence-transformers, see fixtures/MINILM_README.md), the MiniLM
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from ember.testing.http_server import serve_directory
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -29,23 +28,11 @@ def minilm_dir() -> Path:
     return Path(package.get_model_path())
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
 def http_server(tmp_path):
     """``(folder, base_url)``: files written into ``folder`` are served at ``base_url/<name>``
-    from 127.0.0.1 (never the internet)."""
+    from 127.0.0.1 (never the internet), by ember's test server."""
     folder = tmp_path / "served"
     folder.mkdir()
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield folder, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_directory(folder) as server:
+        yield folder, server.url

@@ -56,6 +56,7 @@ class ProgressBar(Callback):
         self._trainer: Any = None
         self._current_eval_dataloader_idx: int | None = None
         self._enabled = True
+        self._refresh_rate = 1  # subclasses take it as an argument; 0 turns the bar off
         self._losses: deque[float] = deque(maxlen=loss_window)
 
     # ------------------------------------------------------------ descriptions
@@ -134,8 +135,13 @@ class ProgressBar(Callback):
 
     # -------------------------------------------------------------- switching
     @property
+    def refresh_rate(self) -> int:
+        """Redraw every ``refresh_rate`` batches."""
+        return self._refresh_rate
+
+    @property
     def is_enabled(self) -> bool:
-        return self._enabled
+        return self._enabled and self.refresh_rate > 0
 
     @property
     def is_disabled(self) -> bool:

@@ -69,7 +69,6 @@ class RichProgressBar(ProgressBar):
         self._leave = leave
         self.theme = theme or RichProgressBarTheme()
         self._console_kwargs = console_kwargs or {}
-        self._enabled = True
         self.progress: Any = None
         self._metrics_task: Any = None
         self.train_progress_bar_id: int | None = None
@@ -83,20 +82,6 @@ class RichProgressBar(ProgressBar):
         state = self.__dict__.copy()
         state["progress"] = None
         return state
-
-    @property
-    def refresh_rate(self) -> int:
-        return self._refresh_rate
-
-    @property
-    def is_enabled(self) -> bool:
-        return self._enabled and self.refresh_rate > 0
-
-    def disable(self) -> None:
-        self._enabled = False
-
-    def enable(self) -> None:
-        self._enabled = True
 
     # ------------------------------------------------------------ display
     def _init_progress(self) -> None:

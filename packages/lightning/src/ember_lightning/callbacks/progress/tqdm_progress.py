@@ -76,7 +76,6 @@ class TQDMProgressBar(ProgressBar):
         self._refresh_rate = refresh_rate
         self._process_position = process_position
         self._leave = leave
-        self._enabled = True
         self._train_progress_bar: _tqdm | None = None
         self._val_progress_bar: _tqdm | None = None
         self._test_progress_bar: _tqdm | None = None
@@ -118,22 +117,8 @@ class TQDMProgressBar(ProgressBar):
     del _bar_property
 
     @property
-    def refresh_rate(self) -> int:
-        return self._refresh_rate
-
-    @property
     def process_position(self) -> int:
         return self._process_position
-
-    @property
-    def is_enabled(self) -> bool:
-        return self._enabled and self.refresh_rate > 0
-
-    def disable(self) -> None:
-        self._enabled = False
-
-    def enable(self) -> None:
-        self._enabled = True
 
     def _new(self, desc: str, position: int, leave: bool, **kwargs: Any) -> Tqdm:
         return Tqdm(
